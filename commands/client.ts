@@ -1,0 +1,29 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../src/cli-options.js';
+import type { ClientCommandArgs } from '../src/run/client.js';
+
+export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
+  command: 'client <url>',
+  describe: 'connect, time every phase, echo, and explain any failure',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .positional('url', { type: 'string', demandOption: true, describe: 'ws:// or wss:// URL' })
+      .option('message', { type: 'string', describe: 'text to echo (default "hello from wstrace")' })
+      .option('count', { type: 'number', default: 1, describe: 'echo round trips (0: handshake and close only)' })
+      .option('interval', { type: 'string', default: '0ms', describe: 'pause between round trips' })
+      .option('size', { type: 'string', describe: 'send generated messages of this many bytes (k/M) instead of --message' })
+      .option('binary', { type: 'boolean', default: false, describe: 'send binary messages' })
+      .option('header', { type: 'string', array: true, describe: 'extra request header "Name: value" (repeatable)' })
+      .option('subprotocol', { type: 'string', array: true, describe: 'offer this subprotocol (repeatable)' })
+      .option('origin', { type: 'string', describe: 'send this Origin header' })
+      .option('inspect', { type: 'boolean', default: false, describe: 'print the handshake the wstrace endpoint received' })
+      .option('deflate', { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' })
+      .option('insecure', { type: 'boolean', default: false, describe: 'do not verify the TLS certificate' })
+      .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust' })
+      .example('$0 client ws://127.0.0.1:8080/echo --inspect', 'one echo, and the handshake as the endpoint saw it')
+      .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON') as Argv<ClientCommandArgs>,
+  handler: async (args) => {
+    const { runClientCommand } = await import('../src/run/client.js');
+    await runClientCommand(args);
+  },
+};

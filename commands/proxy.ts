@@ -1,0 +1,23 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../src/cli-options.js';
+import type { ProxyCommandArgs } from '../src/run/proxy.js';
+
+export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
+  command: 'proxy',
+  describe: 'chainable test proxy: tags its hop in Via, can inject real proxies\' faults',
+  builder: (y: Argv<GlobalArgs>) =>
+    y
+      .option('target', { type: 'string', array: true, demandOption: true, describe: 'upstream base URL ws://host:port (repeat for round-robin)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+      .option('port', { type: 'number', default: 0, describe: 'port (0 picks a free one)' })
+      .option('name', { type: 'string', describe: 'this hop\'s name in Via (default proxy-<port>)' })
+      .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; see README)' })
+      .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })
+      .option('xfwd', { type: 'boolean', default: false, describe: 'add X-Forwarded-For/-Host/-Proto' })
+      .example('$0 proxy --target ws://127.0.0.1:8080 --name edge', 'one hop in front of the echo endpoint')
+      .example('$0 proxy --target ws://127.0.0.1:8080 --fault strip-upgrade', 'behave like a proxy that drops Upgrade/Connection') as Argv<ProxyCommandArgs>,
+  handler: async (args) => {
+    const { runProxyCommand } = await import('../src/run/proxy.js');
+    await runProxyCommand(args);
+  },
+};

@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// The entry. Command modules are registered from an explicit list; each loads its heavy
+// modules (ws, http-proxy, pino) inside its handler, so `wstrace --help` stays fast.
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const args = process.argv.slice(2);
+
+// `wstrace … | head` closes our stdout early: that is the reader's choice, not a crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+// Fast path: `--version` must cost little more than starting node itself.
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(pkg.version + '\n');
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const [{ default: yargs }, { hideBin }, { commands }, { reportFatal }] = await Promise.all([
+    import('yargs'),
+    import('yargs/helpers'),
+    import('../commands/index.js'),
+    import('./fatal.js'),
+  ]);
+  const cli = yargs(hideBin(process.argv))
+    .scriptName('wstrace')
+    .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (see README "JSON output")' })
+    .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
+    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase (ms, s, m)' })
+    .command(commands)
+    .demandCommand(1, 'name a command: echo, client, proxy, chain, bisect, probe')
+    .strict()
+    .recommendCommands()
+    .version(pkg.version)
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => reportFatal(msg, err, args))
+    .exitProcess(false);
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    reportFatal(undefined, err, args);
+  }
+}

@@ -1,0 +1,105 @@
+import type { WebSocket, RawData } from 'ws';
+import { INSPECT_MESSAGE } from '../constants.js';
+import { closeCodeName } from '../protocol/close-codes.js';
+
+/** What ended a wait on an open WebSocket. */
+export type WaitResult<T> =
+  | { kind: 'value'; value: T; ms: number }
+  | { kind: 'timeout'; ms: number }
+  | { kind: 'closed'; code: number; reason: string; ms: number }
+  | { kind: 'error'; error: Error & { code?: string }; ms: number };
+
+/**
+ * Sends `payload` and waits at most `timeoutMs` for the next message. The connection's
+ * close and error events end the wait too, so a dying peer is reported, not waited on.
+ */
+export function roundTrip(ws: WebSocket, payload: Buffer | string, binary: boolean, timeoutMs: number): Promise<WaitResult<{ data: Buffer; binary: boolean }>> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const done = (r: WaitResult<{ data: Buffer; binary: boolean }>) => {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+      ws.off('error', onError);
+      resolve(r);
+    };
+    const onMessage = (data: RawData, isBinary: boolean) =>
+      done({ kind: 'value', value: { data: toBuffer(data), binary: isBinary }, ms: performance.now() - t0 });
+    const onClose = (code: number, reason: Buffer) => done({ kind: 'closed', code, reason: reason.toString(), ms: performance.now() - t0 });
+    const onError = (error: Error) => done({ kind: 'error', error, ms: performance.now() - t0 });
+    const timer = setTimeout(() => done({ kind: 'timeout', ms: performance.now() - t0 }), timeoutMs);
+    ws.on('message', onMessage);
+    ws.on('close', onClose);
+    ws.on('error', onError);
+    ws.send(payload, { binary });
+  });
+}
+
+/** Asks a wstrace endpoint for the handshake report it recorded. */
+export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<WaitResult<unknown>> {
+  const r = await roundTrip(ws, INSPECT_MESSAGE, false, timeoutMs);
+  if (r.kind !== 'value') return r;
+  try {
+    return { kind: 'value', value: JSON.parse(r.value.data.toString('utf8')), ms: r.ms };
+  } catch {
+    return { kind: 'error', error: new Error('the inspect answer was not JSON: not a wstrace endpoint?'), ms: r.ms };
+  }
+}
+
+export interface CloseOutcome {
+  ms: number;
+  /** The code the peer answered with; 1006 when no close frame came back. */
+  code: number;
+  reason: string;
+  /** False when the deadline expired and we destroyed the socket. */
+  answered: boolean;
+}
+
+/**
+ * Starts the close handshake (RFC 6455 §7.1.2) and waits at most `timeoutMs` for the peer's
+ * close frame; then destroys the socket. ws's own close timer is 30 s, far too long to wait.
+ */
+export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): Promise<CloseOutcome> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) {
+      resolve({ ms: 0, code: 1006, reason: 'already closed', answered: false });
+      return;
+    }
+    const timer = setTimeout(() => {
+      ws.off('close', onClose);
+      // ws records a received close frame on these fields before the TCP close it then waits for.
+      const seen = ws as unknown as { _closeFrameReceived?: boolean; _closeCode?: number };
+      ws.terminate();
+      const reason = seen._closeFrameReceived
+        ? `the peer answered ${seen._closeCode ?? ''} but never closed TCP`
+        : 'no close frame before the deadline';
+      resolve({ ms: performance.now() - t0, code: 1006, reason, answered: false });
+    }, timeoutMs);
+    const onClose = (c: number, reason: Buffer) => {
+      clearTimeout(timer);
+      resolve({ ms: performance.now() - t0, code: c, reason: reason.toString(), answered: c !== 1006 });
+    };
+    ws.once('close', onClose);
+    ws.on('error', () => {});
+    ws.close(code);
+  });
+}
+
+export function describeClose(code: number, reason: string): string {
+  return `${code} ${closeCodeName(code)}${reason ? ` "${reason}"` : ''}`;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/** A deterministic payload of `size` bytes, printable for text messages. */
+export function makePayload(size: number, seq: number): Buffer {
+  const pattern = Buffer.from(`wstrace#${seq}:abcdefghijklmnopqrstuvwxyz0123456789|`);
+  const out = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i += pattern.length) pattern.copy(out, i, 0, Math.min(pattern.length, size - i));
+  return out;
+}

@@ -1,0 +1,154 @@
+import type { IncomingHttpHeaders, IncomingMessage, ClientRequest } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocket } from 'ws';
+import { BODY_PREVIEW_BYTES, ENDPOINT_HEADER } from '../constants.js';
+import { verdict, type Verdict } from '../diagnose/catalogue.js';
+import { deadlineError, diagnoseError } from '../diagnose/errors.js';
+import { diagnoseResponse } from '../diagnose/response.js';
+import { acceptKey } from '../protocol/accept.js';
+import type { WsTarget } from '../net/url.js';
+
+export interface HandshakeRequest {
+  target: WsTarget;
+  socket: Socket;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  subprotocols: string[];
+  origin?: string | undefined;
+  maxPayload: number;
+  deflate: boolean;
+}
+
+export interface UpgradeAnswer {
+  status: number;
+  statusText: string;
+  httpVersion: string;
+  headers: IncomingHttpHeaders;
+  /** Raw casing, arrival order. */
+  rawHeaders: [string, string][];
+  /** Only for non-101 answers: the first BODY_PREVIEW_BYTES of the body. */
+  body?: string;
+  ms: number;
+  /** The name in the endpoint's marker header, when a wstrace endpoint answered. */
+  endpoint?: string | undefined;
+}
+
+export type HandshakeOutcome =
+  | { ok: true; ws: WebSocket; answer: UpgradeAnswer }
+  | { ok: false; answer?: UpgradeAnswer; verdict: Verdict };
+
+/**
+ * Sends the opening handshake on an already-connected socket (so connect/TLS are timed apart)
+ * and waits at most `timeoutMs` for the answer. ws checks Sec-WebSocket-Accept, subprotocol and
+ * extensions; we translate its refusals into catalogue verdicts. On failure the socket is destroyed.
+ */
+export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
+  const t0 = performance.now();
+  const where = req.target.url.host;
+  return new Promise((resolve) => {
+    let answer: UpgradeAnswer | undefined;
+    let settled = false;
+    let sentKey: string | undefined;
+    const ws = new WebSocket(req.target.url, req.subprotocols, {
+      createConnection: () => req.socket,
+      headers: req.headers,
+      origin: req.origin,
+      maxPayload: req.maxPayload,
+      perMessageDeflate: req.deflate,
+      followRedirects: false,
+    });
+    const finish = (outcome: HandshakeOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!outcome.ok) {
+        ws.removeAllListeners();
+        ws.on('error', () => {});
+        ws.terminate();
+        req.socket.destroy();
+      }
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs) });
+    }, req.timeoutMs);
+
+    const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
+    sentKey = clientReq?.getHeader('sec-websocket-key') as string | undefined;
+
+    ws.on('upgrade', (res: IncomingMessage) => {
+      answer = describe(res, t0);
+    });
+    ws.on('unexpected-response', (_r: ClientRequest, res: IncomingMessage) => {
+      answer = describe(res, t0);
+      readPreview(res, (body) => {
+        answer!.body = body;
+        finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin }) });
+      });
+    });
+    ws.on('open', () => finish({ ok: true, ws, answer: answer! }));
+    ws.on('error', (err: Error) => {
+      if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where) });
+    });
+  });
+}
+
+function describe(res: IncomingMessage, t0: number): UpgradeAnswer {
+  const raw: [string, string][] = [];
+  for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) raw.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+  const marker = res.headers[ENDPOINT_HEADER.toLowerCase()];
+  return {
+    status: res.statusCode ?? 0,
+    statusText: res.statusMessage ?? '',
+    httpVersion: res.httpVersion,
+    headers: res.headers,
+    rawHeaders: raw,
+    ms: performance.now() - t0,
+    endpoint: typeof marker === 'string' ? marker : undefined,
+  };
+}
+
+/** Reads at most BODY_PREVIEW_BYTES, then stops reading (the caller destroys the socket). */
+function readPreview(res: IncomingMessage, done: (body: string) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let called = false;
+  const finish = () => {
+    if (called) return;
+    called = true;
+    done(Buffer.concat(chunks).subarray(0, BODY_PREVIEW_BYTES).toString('utf8'));
+  };
+  res.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= BODY_PREVIEW_BYTES) finish();
+  });
+  res.on('end', finish);
+  res.on('error', finish);
+  res.on('close', finish);
+}
+
+/** A 101 that ws refused: wrong accept key, subprotocol or extension trouble. */
+function refused101(err: Error, answer: UpgradeAnswer, sentKey: string | undefined, offered: string[]): Verdict {
+  const msg = err.message;
+  const got = answer.headers['sec-websocket-accept'];
+  if (/Sec-WebSocket-Accept/i.test(msg)) {
+    const expected = sentKey ? acceptKey(sentKey) : 'unknown';
+    return verdict('bad-accept', '101 came with a wrong Sec-WebSocket-Accept', [
+      `sent key ${sentKey ?? '?'}: expected accept ${expected}, got ${got === undefined ? 'no header' : JSON.stringify(got)}`,
+      `answered by ${answer.endpoint ? `wstrace endpoint "${answer.endpoint}"` : String(answer.headers.server ?? 'an unknown server')}`,
+    ]);
+  }
+  if (/subprotocol/i.test(msg)) {
+    const chosen = answer.headers['sec-websocket-protocol'];
+    return verdict('subprotocol-mismatch', `offered ${offered.join(', ') || 'no subprotocol'}, 101 answered ${chosen ? JSON.stringify(chosen) : 'none'}`, [
+      msg,
+      'a hop may have dropped Sec-WebSocket-Protocol, or the server does not accept the offered protocol',
+    ]);
+  }
+  if (/extension/i.test(msg)) {
+    return verdict('extension-broken', `101 negotiated extensions the client cannot accept`, [msg, `Sec-WebSocket-Extensions: ${String(answer.headers['sec-websocket-extensions'] ?? '')}`]);
+  }
+  return verdict('bad-response', `the 101 answer was refused: ${msg}`, [msg]);
+}

@@ -1,0 +1,137 @@
+import type { WebSocket } from 'ws';
+import { verdict, type Verdict } from '../diagnose/catalogue.js';
+import { diagnoseClose } from '../diagnose/close.js';
+import { sleep } from '../net/deadline.js';
+import type { Reporter } from '../report/reporter.js';
+import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
+import { closeHandshake, makePayload, requestInspect, roundTrip } from './exchange.js';
+import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
+import type { HandshakeOutcome } from './handshake.js';
+
+export interface ClientResult {
+  ok: boolean;
+  url: string;
+  status: number | null;
+  endpoint: string | null;
+  echoes: { sent: number; matched: number };
+  rttMs: { min: number; avg: number; max: number } | null;
+  closeCode: number | null;
+  /** The endpoint's handshake report, when asked for and available. */
+  report: unknown;
+  totalMs: number;
+  verdict?: Verdict;
+}
+
+/**
+ * The client's whole story: resolve → connect → tls → upgrade → open → echoes → close, every
+ * phase under its own deadline. Emits `phase`/`response`/`inspect`/`echo` events and ends with
+ * exactly one `result`. Never throws for network trouble: that is what the verdict is for.
+ */
+export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
+  const o = resolveClientOptions(opts);
+  const t0 = performance.now();
+  const emit: Emit = (ev) => reporter.emit(ev);
+  const result: ClientResult = {
+    ok: false, url: o.target.url.href, status: null, endpoint: null, echoes: { sent: 0, matched: 0 }, rttMs: null, closeCode: null, report: null, totalMs: 0,
+  };
+  const outcome = await connectAndUpgrade(o, t0, emit);
+  result.status = outcome.answer?.status ?? null;
+  result.endpoint = outcome.answer?.endpoint ?? null;
+  if (!outcome.ok) {
+    result.verdict = await confirm(o, outcome.verdict);
+  } else {
+    const ws = outcome.ws;
+    emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null });
+    try {
+      result.verdict = await converse(ws, o, t0, emit, result, outcome);
+    } finally {
+      if (ws.readyState !== ws.CLOSED) {
+        const c = await closeHandshake(ws, o.timeoutMs);
+        result.closeCode = c.code;
+        emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
+        if (!c.answered && !result.verdict) {
+          result.verdict = verdict('close-unanswered', `no close frame came back within ${o.timeoutMs} ms of ours`, [c.reason, 'the socket was destroyed at the deadline'],);
+        }
+      }
+    }
+  }
+  result.ok = !result.verdict;
+  result.totalMs = rel(t0);
+  emit({ event: 'result', ...result });
+  return result;
+}
+
+/** Open connection: optional inspect, then the echo round trips. Returns a verdict on failure. */
+async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emit: Emit, result: ClientResult, outcome: HandshakeOutcome & { ok: true }): Promise<Verdict | undefined> {
+  const ctx = { marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0 };
+  if (o.inspect) {
+    if (!outcome.answer.endpoint) {
+      emit({ event: 'inspect', t: rel(t0), available: false, note: 'not a wstrace endpoint (no X-Wstrace-Endpoint on the 101): no handshake report' });
+    } else {
+      const r = await requestInspect(ws, o.timeoutMs);
+      if (r.kind === 'value') {
+        result.report = r.value;
+        emit({ event: 'inspect', t: rel(t0), available: true, report: r.value });
+      } else if (r.kind === 'closed') {
+        result.closeCode = r.code;
+        return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, during: 'inspect' });
+      } else {
+        emit({ event: 'inspect', t: rel(t0), available: false, note: r.kind === 'timeout' ? `no answer within ${o.timeoutMs} ms` : r.error.message });
+      }
+    }
+  }
+  const rtts: number[] = [];
+  for (let seq = 1; seq <= o.count; seq++) {
+    if (seq > 1 && o.intervalMs > 0) await sleep(o.intervalMs);
+    const payload = o.size !== undefined ? makePayload(o.size, seq) : Buffer.from(o.message);
+    ctx.sentBytes = payload.length;
+    result.echoes.sent++;
+    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
+    if (r.kind === 'value') {
+      const ok = r.value.data.equals(payload) && r.value.binary === o.binary;
+      emit({ event: 'echo', t: rel(t0), seq, count: o.count, bytes: payload.length, binary: o.binary, ms: round(r.ms), ok });
+      if (!ok) {
+        return verdict('echo-mismatch', `echo ${seq} differs from what was sent`, [describeMismatch(payload, r.value.data, o.binary, r.value.binary)]);
+      }
+      result.echoes.matched++;
+      rtts.push(r.ms);
+      result.rttMs = { min: round(Math.min(...rtts)), avg: round(rtts.reduce((a, b) => a + b, 0) / rtts.length), max: round(Math.max(...rtts)) };
+      continue;
+    }
+    emit({ event: 'echo', t: rel(t0), seq, count: o.count, bytes: payload.length, binary: o.binary, ms: round(r.ms), ok: false, outcome: r.kind });
+    if (r.kind === 'closed') {
+      result.closeCode = r.code;
+      emit({ event: 'phase', phase: 'close', t: rel(t0), by: 'peer', code: r.code, reason: r.reason });
+      return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, during: `echo ${seq}` });
+    }
+    if (r.kind === 'error') return diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code, during: `echo ${seq}` });
+    return verdict('half-open', `no echo within ${o.timeoutMs} ms and no close: the connection looks open but nothing comes back`, [
+      `echo ${seq} of ${payload.length} B sent at ${(r.ms / 1000).toFixed(3)} s before the deadline, nothing received`,
+      'a hop may be black-holing the flow, or the server does not echo',
+    ]);
+  }
+  return undefined;
+}
+
+function describeMismatch(sent: Buffer, got: Buffer, sentBinary: boolean, gotBinary: boolean): string {
+  if (sentBinary !== gotBinary) return `sent a ${sentBinary ? 'binary' : 'text'} message, got a ${gotBinary ? 'binary' : 'text'} one`;
+  if (sent.length !== got.length) return `sent ${sent.length} B, got ${got.length} B back`;
+  let i = 0;
+  while (i < sent.length && sent[i] === got[i]) i++;
+  return `first difference at byte ${i} of ${sent.length}: sent 0x${sent[i]?.toString(16)}, got 0x${got[i]?.toString(16)}`;
+}
+
+/**
+ * A 403 to an upgrade that carried an Origin is only called origin-rejected when the same
+ * upgrade without Origin is accepted; otherwise the hop refuses us for another reason.
+ */
+async function confirm(o: ResolvedClientOptions, v: Verdict): Promise<Verdict> {
+  if (v.code !== 'origin-rejected') return v;
+  const retry: HandshakeOutcome = await connectAndUpgrade({ ...o, origin: undefined }, performance.now(), () => {});
+  if (retry.ok) {
+    await closeHandshake(retry.ws, o.timeoutMs);
+    return { ...v, evidence: [...v.evidence, 'the same upgrade without Origin was accepted (101): the Origin check refuses it'] };
+  }
+  return verdict('http-error', `403 Forbidden, with or without Origin`, [...v.evidence, `without Origin: ${retry.verdict.summary}`],
+    'the hop refuses this client for another reason (auth, IP allow-list): check its logs');
+}

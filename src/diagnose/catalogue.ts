@@ -1,0 +1,76 @@
+// The failure catalogue (see README "Failure catalogue"): every verdict the tool prints
+// carries one of these codes. Codes are stable: tests, scripts and `--json` users match on them.
+
+export const VERDICT_CODES = [
+  'dns-failure',
+  'connect-refused',
+  'connect-timeout',
+  'connect-failed',
+  'tls-failure',
+  'upgrade-headers-stripped',
+  'handshake-timeout',
+  'no-response',
+  'bad-response',
+  'http-error',
+  'origin-rejected',
+  'subprotocol-mismatch',
+  'bad-accept',
+  'extension-broken',
+  'message-too-big',
+  'idle-timeout',
+  'max-lifetime',
+  'half-open',
+  'close-unanswered',
+  'terminating-hop',
+  'loop-detected',
+  'echo-mismatch',
+  'connection-dropped',
+  'peer-closed',
+  'protocol-error',
+] as const;
+
+export type VerdictCode = (typeof VERDICT_CODES)[number];
+
+export interface Verdict {
+  code: VerdictCode;
+  /** One line: what broke. */
+  summary: string;
+  /** Facts we observed that support the code. */
+  evidence: string[];
+  /** The next thing to try. */
+  next: string;
+}
+
+/** Default next step per code; a rule may give a sharper one. */
+export const NEXT_STEP: Record<VerdictCode, string> = {
+  'dns-failure': 'check the host name; try the IP address directly',
+  'connect-refused': 'nothing listens there: check the port and that the server (or the hop) is running',
+  'connect-timeout': 'packets are dropped: check firewalls/security groups, or that the host is up',
+  'connect-failed': 'the network refused the connection: check routes and the address family',
+  'tls-failure': 'check the certificate and SNI; retry with --ca FILE or --insecure to confirm',
+  'upgrade-headers-stripped':
+    'make the hop forward Upgrade/Connection (nginx: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "upgrade")',
+  'handshake-timeout': 'a hop accepted the connection and never answered: probe each hop with `wstrace bisect`',
+  'no-response': 'the peer closed without an HTTP answer: check the hop\'s logs, or probe each hop with `wstrace bisect`',
+  'bad-response': 'the peer does not speak HTTP/1.1 here: check the port and whether it expects TLS (wss://)',
+  'http-error': 'see who answered (Server/Via headers) and that hop\'s logs; probe each hop with `wstrace bisect`',
+  'origin-rejected': 'send the Origin the server allows (--origin), or allow this origin on the server',
+  'subprotocol-mismatch': 'check that every hop forwards Sec-WebSocket-Protocol and the server accepts the offered protocol',
+  'bad-accept': 'a middlebox rewrote the handshake: bypass hops one at a time to find it',
+  'extension-broken': 'disable permessage-deflate on the client or the server, or fix the hop that alters RSV1 frames',
+  'message-too-big': 'raise the size limit on the hop or server, or send smaller messages (find the exact limit with `wstrace probe --check max-message`)',
+  'idle-timeout': 'send pings more often than the idle limit, or raise the hop\'s tunnel/read timeout',
+  'max-lifetime': 'reconnect before the hop\'s maximum connection age, or raise it',
+  'half-open': 'the flow is gone but nobody said so: use application pings with a deadline and reconnect',
+  'close-unanswered': 'the peer never answered our close frame: check that the server (and every hop) completes the close handshake',
+  'terminating-hop': 'a hop answers the WebSocket itself instead of forwarding it: check its upstream',
+  'loop-detected': 'a proxy forwards to itself: check its --target (or two hops share one --name)',
+  'echo-mismatch': 'a hop altered the payload in transit: bypass hops one at a time to find it',
+  'connection-dropped': 'the connection died without a close frame: check the server and each hop\'s logs at that moment',
+  'peer-closed': 'the peer closed the connection on purpose: its close code and reason say why',
+  'protocol-error': 'the peer sent frames that break RFC 6455: check the server or a hop that alters frames',
+};
+
+export function verdict(code: VerdictCode, summary: string, evidence: string[] = [], next?: string): Verdict {
+  return { code, summary, evidence, next: next ?? NEXT_STEP[code] };
+}

@@ -1,0 +1,46 @@
+import { errnoOf, messageOf } from '../errors.js';
+import { verdict, type Verdict } from './catalogue.js';
+
+export type Phase = 'resolve' | 'connect' | 'tls' | 'upgrade' | 'open' | 'echo' | 'close';
+
+/** A socket-level error or expired deadline in a given phase → catalogue entry. */
+export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number): Verdict {
+  const errno = errnoOf(err);
+  const msg = messageOf(err);
+  const ev = [errno ? `${errno}: ${msg}` : msg];
+  if (phase === 'resolve') return verdict('dns-failure', `cannot resolve ${target}`, ev);
+  if (phase === 'connect') {
+    if (errno === 'ETIMEDOUT_DEADLINE') return verdict('connect-timeout', `no TCP answer from ${target} within ${timeoutMs} ms`, ev);
+    if (errno === 'ECONNREFUSED') return verdict('connect-refused', `${target} refused the connection`, ev);
+    if (errno === 'ETIMEDOUT') return verdict('connect-timeout', `no TCP answer from ${target}`, ev);
+    return verdict('connect-failed', `cannot connect to ${target}`, ev);
+  }
+  if (phase === 'tls') {
+    if (errno === 'ETIMEDOUT_DEADLINE') {
+      return verdict('tls-failure', `no TLS answer from ${target} within ${timeoutMs} ms`, ev,
+        'the port accepts TCP but does not speak TLS: is it plain ws:// rather than wss://?');
+    }
+    if (errno === 'EPROTO' || /wrong version number|packet length too long|unknown protocol/i.test(msg)) {
+      return verdict('tls-failure', `${target} does not speak TLS on this port`, ev, 'use ws:// for a plain-HTTP port, or the TLS port for wss://');
+    }
+    return verdict('tls-failure', `TLS handshake with ${target} failed`, ev);
+  }
+  if (phase === 'upgrade') {
+    if (errno === 'ETIMEDOUT_DEADLINE') {
+      return verdict('handshake-timeout', `${target} accepted the connection but sent no HTTP answer within ${timeoutMs} ms`, ev);
+    }
+    if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_NO_RESPONSE') {
+      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev);
+    }
+    if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
+    return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);
+  }
+  return verdict('connection-dropped', `the connection to ${target} failed in the ${phase} phase`, ev);
+}
+
+/** An Error whose errno marks our own deadline, so the phase knows it was a timeout. */
+export function deadlineError(phase: Phase, ms: number): Error & { code: string } {
+  const err = new Error(`${phase} deadline of ${ms} ms expired`) as Error & { code: string };
+  err.code = 'ETIMEDOUT_DEADLINE';
+  return err;
+}

@@ -1,0 +1,154 @@
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import {
+  CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
+} from '../constants.js';
+import { listen } from '../net/listen.js';
+import { SocketSet, stopServer } from '../net/sockets.js';
+import { formatHostPort } from '../net/url.js';
+import { silentLogger, type Logger } from '../log.js';
+import { buildReport, type HandshakeReport } from './inspect.js';
+import { explainUpgradeRequired } from './explain.js';
+import { selfTestPage } from './page.js';
+import { nativeAddons } from './addons.js';
+
+export interface EchoOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The canonical path printed in the URL; the endpoint echoes on any path. */
+  path?: string;
+  name?: string;
+  /** Subprotocols the endpoint accepts; it picks the client's first offer that is in this list. */
+  subprotocols?: string[];
+  maxPayload?: number;
+  tls?: { cert: Buffer; key: Buffer };
+  /** How long a close the endpoint starts may wait for the client's close frame. */
+  closeTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface EchoEndpoint {
+  url: string;
+  host: string;
+  port: number;
+  name: string;
+  /** Open WebSocket connections right now. */
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+interface Conn {
+  report: HandshakeReport;
+  openedAt: number;
+  messages: number;
+  closeTimer?: NodeJS.Timeout;
+}
+
+export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
+  const host = opts.host ?? DEFAULT_HOST;
+  const name = opts.name ?? DEFAULT_ECHO_NAME;
+  const path = opts.path ?? DEFAULT_ECHO_PATH;
+  const log = opts.logger ?? silentLogger;
+  const closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const accepted = opts.subprotocols ?? [];
+  const conns = new Map<WebSocket, Conn>();
+
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createHttpServer();
+  // Never time out idle clients on our own (zrok's endpoint drops them at ~10 s): the path's
+  // idle behaviour is what users come to measure.
+  server.requestTimeout = 0;
+  server.headersTimeout = Math.max(closeTimeoutMs * 2, 10_000);
+  const sockets = new SocketSet().track(server);
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    perMessageDeflate: true,
+    handleProtocols: (offered: Set<string>) => [...offered].find((p) => accepted.includes(p)) ?? false,
+  });
+  wss.on('headers', (headers: string[]) => headers.push(`${ENDPOINT_HEADER}: ${name}`));
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error before 101'));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+  });
+  server.on('clientError', (err: Error, socket: Duplex) => {
+    log.debug({ err: err.message }, 'malformed request');
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    socket.destroy();
+  });
+
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const urlPath = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && urlPath === '/health') {
+      const body = JSON.stringify({ ok: true, endpoint: name, connections: conns.size, ...nativeAddons() }) + '\n';
+      res.writeHead(200, { 'Content-Type': 'application/json', [ENDPOINT_HEADER]: name }).end(body);
+      return;
+    }
+    if (req.method === 'GET' && urlPath === '/' && /text\/html/.test(req.headers.accept ?? '')) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', [ENDPOINT_HEADER]: name }).end(selfTestPage(name, path));
+      return;
+    }
+    log.info({ method: req.method, url: req.url, via: req.headers.via }, 'plain request without upgrade: 426');
+    explainUpgradeRequired(name, req, res);
+  }
+
+  function onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const conn: Conn = { report: buildReport(name, req, ws.protocol, ws.extensions), openedAt: performance.now(), messages: 0 };
+    conns.set(ws, conn);
+    log.info({ peer: conn.report.peer.address, url: req.url, subprotocol: ws.protocol || undefined }, 'open');
+    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, data as Buffer, isBinary));
+    ws.on('error', (err: Error & { code?: string }) => log.info({ code: err.code, err: err.message }, 'protocol error from client'));
+    ws.on('close', (code: number, reason: Buffer) => {
+      clearTimeout(conn.closeTimer);
+      conns.delete(ws);
+      const durationMs = Math.round(performance.now() - conn.openedAt);
+      log.info({ code, reason: reason.toString() || undefined, durationMs, messages: conn.messages }, 'close');
+    });
+  }
+
+  function onMessage(ws: WebSocket, conn: Conn, data: Buffer, isBinary: boolean): void {
+    conn.messages++;
+    if (!isBinary && data.length <= 32 && data.toString().startsWith('wstrace:')) {
+      const text = data.toString();
+      if (text === INSPECT_MESSAGE) return ws.send(JSON.stringify(conn.report));
+      if (text === CLOSE_REQUEST_PREFIX || text.startsWith(CLOSE_REQUEST_PREFIX + ':')) return startClose(ws, conn, text);
+    }
+    ws.send(data, { binary: isBinary });
+  }
+
+  /** `wstrace:close[:CODE]`: the endpoint starts the close handshake and waits at most closeTimeoutMs for the reply. */
+  function startClose(ws: WebSocket, conn: Conn, text: string): void {
+    const requested = Number(text.slice(CLOSE_REQUEST_PREFIX.length + 1));
+    const code = Number.isInteger(requested) && requested >= 1000 ? requested : 1000;
+    ws.close(code, 'requested by client');
+    conn.closeTimer = setTimeout(() => {
+      log.info({ waitedMs: closeTimeoutMs }, 'client never answered our close frame: dropping it');
+      ws.terminate();
+    }, closeTimeoutMs);
+  }
+
+  const port = await listen(server, host, opts.port ?? 0);
+  const scheme = opts.tls ? 'wss' : 'ws';
+  const url = `${scheme}://${formatHostPort(host, port)}${path}`;
+
+  return {
+    url,
+    host,
+    port,
+    name,
+    get connections() {
+      return conns.size;
+    },
+    async close() {
+      for (const ws of conns.keys()) ws.close(1001, 'endpoint stopping');
+      wss.close();
+      await stopServer(server, sockets);
+    },
+  };
+}

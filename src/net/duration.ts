@@ -1,0 +1,22 @@
+import { InputError } from '../errors.js';
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+
+/** Parses `250ms`, `5s`, `1.5s`, `2m`, `1h`; a bare number means seconds. Returns milliseconds. */
+export function parseDuration(text: string | number, what = 'duration'): number {
+  const raw = String(text).trim();
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  if (!match) {
+    throw new InputError('ERR_BAD_DURATION', `bad ${what} "${raw}": use a number with ms, s, m or h (e.g. 500ms, 5s, 2m)`);
+  }
+  const ms = Number(match[1]) * UNIT_MS[match[2] ?? 's']!;
+  if (!Number.isFinite(ms) || ms > 24 * 3_600_000) {
+    throw new InputError('ERR_BAD_DURATION', `bad ${what} "${raw}": must be at most 24h`);
+  }
+  return ms;
+}
+
+/** `1234.5` ms → `1.235 s`; under a second → `12.3 ms`. */
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(1)} ms`;
+}

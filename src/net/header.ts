@@ -1,0 +1,45 @@
+import { InputError } from '../errors.js';
+
+// RFC 9110 §5.1 field-name = token; §5.5 field-value: visible chars, SP and HTAB, no CR/LF/NUL.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+export interface HeaderPair {
+  name: string;
+  value: string;
+}
+
+/** Parses a `--header "Name: value"` argument; rejects what would corrupt a request head. */
+export function parseHeader(text: string, what = '--header'): HeaderPair {
+  const colon = text.indexOf(':');
+  if (colon <= 0) {
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": expected "Name: value"`);
+  }
+  const name = text.slice(0, colon).trim();
+  const value = text.slice(colon + 1).trim();
+  if (!TOKEN.test(name)) {
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": "${name}" is not a valid header name`);
+  }
+  if (!FIELD_VALUE.test(value)) {
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": the value has control characters`);
+  }
+  return { name, value };
+}
+
+export function isToken(text: string): boolean {
+  return TOKEN.test(text);
+}
+
+/** Splits a comma-separated header list into lowercase trimmed tokens. */
+export function headerTokens(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  return joined.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+}
+
+/** Pairs Node's flat rawHeaders array: arrival order, raw casing. */
+export function pairRawHeaders(raw: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}

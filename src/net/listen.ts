@@ -1,0 +1,26 @@
+import type { Server } from 'node:net';
+import { InputError, errnoOf, messageOf } from '../errors.js';
+import { formatHostPort } from './url.js';
+
+/** Listens and resolves with the bound port; turns EADDRINUSE/EACCES into a one-line input error. */
+export function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      const errno = errnoOf(err);
+      const where = formatHostPort(host, port);
+      if (errno === 'EADDRINUSE') reject(new InputError('ERR_PORT_IN_USE', `port ${port} on ${host} is in use (try --port 0)`));
+      else if (errno === 'EACCES') reject(new InputError('ERR_PORT_DENIED', `no permission to listen on ${where}`));
+      else if (errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND') reject(new InputError('ERR_BAD_HOST', `cannot listen on ${where}: no such local address`));
+      else reject(new InputError('ERR_LISTEN', `cannot listen on ${where}: ${messageOf(err)}`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ host, port, exclusive: true });
+  });
+}

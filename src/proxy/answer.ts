@@ -1,0 +1,27 @@
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+import { HOP_HEADER } from '../constants.js';
+
+/**
+ * Answers on a raw (upgrade) socket, where there is no ServerResponse, then closes it.
+ * http-proxy would `destroy()` such sockets silently; we always say why, and name the hop.
+ */
+export function answerRaw(socket: Duplex, status: number, hop: string, message: string, extra: Record<string, string> = {}): void {
+  if (!socket.writable || socket.destroyed) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: STATUS_CODES[status] ?? 'error', hop, message }) + '\n';
+  const headers = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(body)),
+    Connection: 'close',
+    [HOP_HEADER]: hop,
+    ...extra,
+  };
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+  socket.end(head.join('\r\n') + '\r\n\r\n' + body);
+  // end() flushes and sends FIN; a client that never reads must not keep the socket forever.
+  const timer = setTimeout(() => socket.destroy(), 2_000);
+  socket.once('close', () => clearTimeout(timer));
+}

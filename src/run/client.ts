@@ -1,0 +1,52 @@
+import { InputError } from '../errors.js';
+import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseDuration } from '../net/duration.js';
+import { parseBytes } from '../net/size.js';
+import { parseWsUrl } from '../net/url.js';
+import { isToken } from '../net/header.js';
+import { reporterFor } from '../report/output.js';
+import { renderClientEvent } from '../report/client.js';
+import { runClient } from '../client/run.js';
+
+export interface ClientCommandArgs extends GlobalArgs {
+  url: string;
+  message?: string;
+  count: number;
+  interval: string;
+  size?: string;
+  binary: boolean;
+  header?: string[];
+  subprotocol?: string[];
+  origin?: string;
+  inspect: boolean;
+  deflate: boolean;
+  insecure: boolean;
+  ca?: string;
+}
+
+export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
+  const target = parseWsUrl(args.url);
+  if (!Number.isInteger(args.count) || args.count < 0) throw new InputError('ERR_BAD_COUNT', `bad --count "${args.count}": use a whole number ≥ 0`);
+  const subprotocols = list(args.subprotocol);
+  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
+  const result = await runClient(
+    {
+      target,
+      timeoutMs: timeoutMs(args),
+      message: args.message,
+      count: args.count,
+      intervalMs: parseDuration(args.interval, '--interval'),
+      size: args.size === undefined ? undefined : parseBytes(args.size, '--size'),
+      binary: args.binary,
+      headers: headersFrom(args.header),
+      subprotocols,
+      origin: args.origin,
+      inspect: args.inspect,
+      deflate: args.deflate,
+      insecure: args.insecure,
+      ca: readFileArg(args.ca, '--ca'),
+    },
+    reporterFor(args.json, renderClientEvent),
+  );
+  process.exitCode = result.ok ? 0 : 1;
+}

@@ -1,0 +1,46 @@
+import { InputError } from '../errors.js';
+import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseBytes } from '../net/size.js';
+import { parsePort } from '../net/url.js';
+import { createLogger } from '../log.js';
+import { reporterFor } from '../report/output.js';
+import { startEcho } from '../endpoint/server.js';
+import { serveUntilSignal } from '../serve.js';
+import { nativeAddons } from '../endpoint/addons.js';
+
+export interface EchoCommandArgs extends GlobalArgs {
+  host: string;
+  port: number;
+  path: string;
+  name: string;
+  subprotocol?: string[];
+  'max-payload': string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+}
+
+export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
+  if (Boolean(args['tls-cert']) !== Boolean(args['tls-key'])) {
+    throw new InputError('ERR_BAD_TLS', '--tls-cert and --tls-key go together');
+  }
+  if (!args.path.startsWith('/')) throw new InputError('ERR_BAD_PATH', `bad --path "${args.path}": must start with /`);
+  const cert = readFileArg(args['tls-cert'], '--tls-cert');
+  const key = readFileArg(args['tls-key'], '--tls-key');
+  const logger = await createLogger({ level: args['log-level'], json: args.json });
+  const endpoint = await startEcho({
+    host: args.host,
+    port: parsePort(args.port),
+    path: args.path,
+    name: args.name,
+    subprotocols: list(args.subprotocol),
+    maxPayload: parseBytes(args['max-payload'], '--max-payload'),
+    tls: cert && key ? { cert, key } : undefined,
+    closeTimeoutMs: timeoutMs(args),
+    logger,
+  } as Parameters<typeof startEcho>[0]);
+  const reporter = reporterFor(args.json, (ev) =>
+    ev.event === 'listening' ? [`echo "${endpoint.name}" listening on ${endpoint.url}`, `  inspect: send the text message "wstrace:inspect"; health: GET /health; stop: Ctrl-C`] : undefined,
+  );
+  reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: endpoint.port, ...nativeAddons() });
+  await serveUntilSignal(endpoint, reporter);
+}
