@@ -20,11 +20,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
 }
 
 async function main(): Promise<void> {
-  const [{ default: yargs }, { hideBin }, { commands }, { reportFatal }] = await Promise.all([
+  const [{ default: yargs }, { hideBin }, { commands }, { reportFatal }, { InputError }] = await Promise.all([
     import('yargs'),
     import('yargs/helpers'),
     import('../commands/index.js'),
     import('./fatal.js'),
+    import('./errors.js'),
   ]);
   const cli = yargs(hideBin(process.argv))
     .scriptName('wstrace')
@@ -39,7 +40,10 @@ async function main(): Promise<void> {
     .version(pkg.version)
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => reportFatal(msg, err, args))
+    // Throwing stops yargs from running the handler after a usage error.
+    .fail((msg, err) => {
+      throw msg ? new InputError('ERR_USAGE', msg) : err;
+    })
     .exitProcess(false);
   try {
     await cli.parseAsync();
