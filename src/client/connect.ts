@@ -38,7 +38,7 @@ export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, em
       event: 'phase', phase: 'upgrade', t: rel(t0), ms: round(a.ms), status: a.status, statusText: a.statusText,
       endpoint: a.endpoint ?? null, headers: a.rawHeaders,
     });
-    if (a.status !== 101) emit({ event: 'response', status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
+    if (a.status !== 101) emit({ event: 'response', t: rel(t0), status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
   } else if (!outcome.ok) {
     emit({ event: 'phase', phase: 'upgrade', t: rel(t0), ok: false, error: outcome.verdict.summary });
   }

@@ -73,6 +73,10 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
     return verdict('handshake-timeout', `hop "${String(hop)}" gave up waiting for its upstream to answer the upgrade (504)`, [who, bodyLine(r.body)],
       `the hop behind "${String(hop)}" accepts connections but never answers: probe it directly or run \`wstrace bisect\``);
   }
+  if (r.status === 502 && hop) {
+    return verdict('http-error', `hop "${String(hop)}" could not reach its upstream (502)`, [who, bodyLine(r.body)],
+      `check that the upstream of "${String(hop)}" is running and that its --target is right`);
+  }
   if (r.status === 426) {
     return verdict('upgrade-headers-stripped', `the server answered 426 Upgrade Required: it did not see a WebSocket upgrade`, [who, bodyLine(r.body)]);
   }
