@@ -1,5 +1,104 @@
+import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from '../log.js';
+import { FrameTap } from '../protocol/frame-tap.js';
+import { Opcode, opcodeName, type Frame } from '../protocol/frame.js';
+import { closeCodeName } from '../protocol/close-codes.js';
+import type { FrameError } from '../protocol/frame-error.js';
 import type { Tunnel, Direction } from './tunnel.js';
 
-/** Placeholder until the frame tap lands: --trace-frames is accepted but logs nothing yet. */
-export function addFrameTap(_tunnel: Tunnel, _hop: string, _log: Logger, _dirs: Direction[] = ['up', 'down']): void {}
+/** One frame one hop saw (`--trace-frames`), as a reporter event. */
+export interface FrameEvent {
+  event: 'frame';
+  hop: string;
+  /** `up` = client → upstream, `down` = upstream → client. */
+  dir: Direction;
+  /** Frame number in this tunnel (both directions), from 1: the order the hop saw them. */
+  seq: number;
+  opcode: string;
+  fin: boolean;
+  rsv1: boolean;
+  rsv2: boolean;
+  rsv3: boolean;
+  masked: boolean;
+  /** Payload bytes on the wire (compressed size under permessage-deflate). */
+  length: number;
+  /** Close frames only; null for an empty close body (reported as 1005). */
+  closeCode?: number | null;
+  closeReason?: string;
+}
+
+const ARROW: Record<Direction, string> = { up: 'client → upstream', down: 'upstream → client' };
+
+/**
+ * `--trace-frames`: a FrameTap per direction. The tap forwards every chunk before parsing, so
+ * tracing cannot delay or alter the stream; on an invalid frame it reports once and goes blind.
+ * Each frame goes to the logger and, when given, to `onFrame` as a structured event.
+ *
+ * Both taps sit on the client's side of the hop's faults, like a capture on the client-facing
+ * socket: `up` shows what the client sent (before a fault drops it), `down` what the client got
+ * (after a fault flipped a bit or injected a close 1009). Call it after the faults' onTunnel.
+ */
+export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: (ev: FrameEvent) => void): void {
+  let seq = 0;
+  for (const dir of ['up', 'down'] as const) {
+    // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
+    const tap = new FrameTap(ARROW[dir], { allowRsv: true });
+    tap.on('frame', (frame: Frame) => {
+      const ev = frameEvent(hop, dir, ++seq, frame);
+      log.info(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
+      onFrame?.(ev);
+    });
+    tap.on('frame-error', (err: FrameError) => {
+      log.warn({ hop, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
+    });
+    if (dir === 'up') {
+      // Order matters: [tap, hand-off, …faults]. See HandOff.
+      tunnel.addStage(dir, new HandOff(), 'first');
+      tunnel.addStage(dir, tap, 'first');
+    } else {
+      tunnel.addStage(dir, tap, 'last');
+    }
+  }
+}
+
+/**
+ * FrameTap pushes a chunk on before it parses it, and a push runs the next stages synchronously:
+ * a fault reacting to that chunk (max-message answering close 1009) would be traced before the
+ * frame that caused it. Handing the chunk on one microtask later lets the tap report it first.
+ */
+class HandOff extends Transform {
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    queueMicrotask(() => {
+      if (!this.destroyed) this.push(chunk);
+      callback();
+    });
+  }
+}
+
+export function frameEvent(hop: string, dir: Direction, seq: number, f: Frame): FrameEvent {
+  const ev: FrameEvent = {
+    event: 'frame', hop, dir, seq, opcode: opcodeName(f.opcode), fin: f.fin, rsv1: f.rsv1, rsv2: f.rsv2, rsv3: f.rsv3, masked: f.masked, length: f.payloadLength,
+  };
+  if (f.opcode === Opcode.CLOSE) {
+    // The tap's parser validated the body already (§5.5.1), so this cannot throw.
+    ev.closeCode = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : null;
+    ev.closeReason = f.payload.subarray(2).toString('utf8');
+  }
+  return ev;
+}
+
+/** `text fin rsv=100 masked 2 B`, `close fin 2+0 B 1000 Normal Closure "bye"`. */
+export function describeFrame(ev: FrameEvent): string {
+  const rsv = `${+ev.rsv1}${+ev.rsv2}${+ev.rsv3}`;
+  const parts = [ev.opcode, ev.fin ? 'fin' : 'more', `rsv=${rsv}`, ev.masked ? 'masked' : 'unmasked', `${ev.length} B`];
+  if (ev.closeCode !== undefined) {
+    parts.push(ev.closeCode === null ? 'no status' : `${ev.closeCode} ${closeCodeName(ev.closeCode)}`);
+    if (ev.closeReason) parts.push(JSON.stringify(ev.closeReason));
+  }
+  return parts.join(' ');
+}
+
+function logFields(ev: FrameEvent): Record<string, unknown> {
+  const { event: _event, ...rest } = ev;
+  return rest;
+}

@@ -14,7 +14,7 @@ import { answerRaw } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, RequestContext } from './faults/fault.js';
-import { addFrameTap } from './frame-log.js';
+import { addFrameTap, type FrameEvent } from './frame-log.js';
 
 export interface ProxyOptions {
   targets: WsTarget[];
@@ -25,6 +25,8 @@ export interface ProxyOptions {
   faults?: Fault[];
   xfwd?: boolean;
   traceFrames?: boolean;
+  /** With traceFrames: every frame this hop sees, as a structured event. */
+  onFrame?: (ev: FrameEvent) => void;
   /** How long the upstream may take to answer an upgrade (and a plain request) before we answer 504. */
   timeoutMs?: number;
   logger?: Logger;
@@ -156,8 +158,9 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     const tunnel = new Tunnel(up.client, upstream);
     up.tunnel = tunnel;
     log.info({ target: up.target, url: up.req.url, ms: ms(up) }, 'upgrade 101');
-    if (opts.traceFrames) addFrameTap(tunnel, name, log);
     for (const f of faults) f.onTunnel?.(tunnel, { hop: name, log });
+    // After the faults: the tap sits on the client's side of them (what the client sent and got).
+    if (opts.traceFrames) addFrameTap(tunnel, name, log, opts.onFrame);
     tunnel.once('closed', (stats) => {
       log.info({ target: up.target, ...stats }, 'tunnel closed');
       finish(up, stats.reason);

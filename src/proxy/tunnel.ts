@@ -31,8 +31,10 @@ export class Tunnel extends EventEmitter {
     super();
   }
 
-  addStage(direction: Direction, stage: Transform): void {
-    this.stages[direction].push(stage);
+  /** `first` puts the stage next to the source socket (the frame tap watches the client's side). */
+  addStage(direction: Direction, stage: Transform, position: 'first' | 'last' = 'last'): void {
+    if (position === 'first') this.stages[direction].unshift(stage);
+    else this.stages[direction].push(stage);
   }
 
   /** Re-pipes client ⇄ upstream through the stages. Call once, before any data has flowed. */

@@ -13,6 +13,9 @@ import type { Tunnel } from '../tunnel.js';
  *   (stages are destroyed with the tunnel; use `tunnel.once('closed', …)` for timers);
  * - end of stream propagates to the next stage;
  * - data is never silently dropped unless dropping *is* the fault.
+ *
+ * Building blocks next to this file: `FrameStage` (frame-aware: edit, drop or inject whole frames),
+ * `Gate` (relay until shut, then swallow), `SpecReader` (one-line errors naming the spec).
  */
 export interface Fault {
   /** The kind, e.g. `idle-timeout`. */

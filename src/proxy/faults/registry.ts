@@ -1,8 +1,28 @@
 import { InputError } from '../../errors.js';
 import type { Fault, FaultKind } from './fault.js';
+import { stripUpgrade } from './strip-upgrade.js';
+import { hang } from './hang.js';
+import { status } from './status.js';
+import { idleTimeout } from './idle-timeout.js';
+import { maxLifetime } from './max-lifetime.js';
+import { maxMessage } from './max-message.js';
+import { dropClose } from './drop-close.js';
+import { dropPong } from './drop-pong.js';
+import { blackhole } from './blackhole.js';
+import { latency } from './latency.js';
+import { bandwidth } from './bandwidth.js';
+import { resetAfter } from './reset-after.js';
+import { slicer } from './slicer.js';
+import { stripHeader } from './strip-header.js';
+import { setHeader } from './set-header.js';
+import { stripExtensions } from './strip-extensions.js';
+import { corruptRsv1 } from './corrupt-rsv1.js';
 
-/** Every fault kind by name. Each lives in its own file next to this one. */
-export const FAULT_KINDS: FaultKind[] = [];
+/** Every fault kind by name, in README order. Each lives in its own file next to this one. */
+export const FAULT_KINDS: FaultKind[] = [
+  stripUpgrade, hang, status, idleTimeout, maxLifetime, maxMessage, dropClose, dropPong, blackhole,
+  latency, bandwidth, resetAfter, slicer, stripHeader, setHeader, stripExtensions, corruptRsv1,
+];
 
 /**
  * `kind`, `kind=value` or `kind:k=v,k=v` (value and params may combine: `kind=value,k=v`).
@@ -26,5 +46,5 @@ export function parseFaultSpec(spec: string): Fault {
       params[p.slice(0, eq).trim()] = p.slice(eq + 1).trim();
     }
   }
-  return kind.create(value, params, spec);
+  return kind.create(value, params, spec.trim());
 }

@@ -1,0 +1,36 @@
+import type { FaultKind } from './fault.js';
+import { SpecReader } from './params.js';
+
+/**
+ * `idle-timeout=DURATION[,reset=both|up|down]`: destroy the tunnel, with no close frame, after
+ * DURATION without traffic — nginx `proxy_read_timeout` (60 s, reset only by the upstream's
+ * data: `reset=down`), HAProxy `timeout tunnel` (either side: `reset=both`, the default).
+ */
+export const idleTimeout: FaultKind = {
+  kind: 'idle-timeout',
+  summary: 'destroy the tunnel (no close frame) after this long without traffic',
+  create(value, params, spec) {
+    const r = new SpecReader(spec, value, params, ['reset']);
+    const ms = r.duration(r.required('a duration such as 60s'), 'idle timeout');
+    const reset = r.oneOf(params.reset, 'reset', ['both', 'up', 'down'] as const, 'both');
+    return {
+      kind: 'idle-timeout',
+      spec,
+      onTunnel(tunnel, ctx) {
+        const timer = setTimeout(() => {
+          const whose = reset === 'both' ? 'traffic' : reset === 'up' ? 'client traffic' : 'upstream traffic';
+          ctx.log.info({ fault: spec }, `idle for ${ms} ms: dropping the tunnel`);
+          tunnel.destroy(`idle-timeout: no ${whose} for ${ms} ms`);
+        }, ms);
+        const onActivity = (dir: 'up' | 'down') => {
+          if (reset === 'both' || reset === dir) timer.refresh();
+        };
+        tunnel.on('activity', onActivity);
+        tunnel.once('closed', () => {
+          clearTimeout(timer);
+          tunnel.off('activity', onActivity);
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,67 @@
+import { InputError } from '../errors.js';
+import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { createLogger } from '../log.js';
+import { reporterFor } from '../report/output.js';
+import { table, stamp } from '../report/format.js';
+import type { Event } from '../report/reporter.js';
+import { serveUntilSignal } from '../serve.js';
+import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, type Layer } from '../chain/index.js';
+import { describeFrame, type FrameEvent } from '../proxy/frame-log.js';
+
+export interface ChainCommandArgs extends GlobalArgs {
+  file?: string;
+  hops?: number;
+  fault?: string[];
+  'name-prefix': string;
+  host: string;
+  'trace-frames': boolean;
+}
+
+/** Default number of hops without a FILE: two, so a fault at hop 1 has a wstrace hop behind it to testify. */
+const DEFAULT_HOPS = 2;
+
+export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
+  if (args.file !== undefined && args.hops !== undefined) {
+    throw new InputError('ERR_BAD_HOPS', `--hops and a topology FILE do not combine: "${args.file}" lists the hops`);
+  }
+  const faults = list(args.fault);
+  const topology = args.file !== undefined ? topologyFromFlags(0, faults, loadTopology(args.file)) : topologyFromFlags(args.hops ?? DEFAULT_HOPS, faults);
+  const deadline = timeoutMs(args);
+  const logger = await createLogger({ level: args['log-level'], json: args.json });
+  const t0 = performance.now();
+  const reporter = reporterFor(args.json, renderer());
+  const chain = await startChain(topology, {
+    host: args.host,
+    namePrefix: args['name-prefix'] || DEFAULT_NAME_PREFIX,
+    timeoutMs: deadline,
+    traceFrames: args['trace-frames'],
+    onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    logger,
+  });
+  // Signal handlers first: until a listener exists SIGINT kills node outright, and a caller that
+  // reads the listening line may signal at once (on a loaded machine, before the next statement).
+  const served = serveUntilSignal(chain, reporter);
+  // `url` is the outermost layer, where clients connect: the same field every server's listening event has.
+  reporter.emit({ event: 'listening', url: chain.layers[0]!.url, layers: chain.layers, ...(topology.description ? { description: topology.description } : {}) });
+  await served;
+}
+
+/** Human lines; hop names in frame lines are padded to the longest, so the columns align. */
+function renderer(): (ev: Event) => string[] | undefined {
+  let nameWidth = 0;
+  return (ev) => {
+    if (ev.event === 'listening') {
+      const layers = ev.layers as Layer[];
+      nameWidth = Math.max(...layers.map((l) => l.name.length));
+      const rows = layers.map((l, i) => [l.name, l.url, i === layers.length - 1 ? '(echo endpoint)' : l.faults.join(', ') || '-']);
+      const head = `chain listening on ${String(ev.url)} (${layers.length - 1} hop(s) in front of the echo endpoint; stop: Ctrl-C)`;
+      return [head, ...(ev.description ? [`  ${String(ev.description)}`] : []), ...table(['name', 'url', 'faults'], rows).map((l) => `  ${l}`)];
+    }
+    if (ev.event === 'frame') {
+      const f = ev as unknown as FrameEvent & { t: number };
+      return [`${stamp(f.t)} ${f.hop.padEnd(nameWidth)} ${f.dir === 'up' ? 'client → upstream' : 'upstream → client'}  ${describeFrame(f)}`];
+    }
+    if (ev.event === 'stopped') return [`stopped (${String(ev.signal)})`];
+    return undefined;
+  };
+}
