@@ -15,11 +15,6 @@ const FILES = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
  * Cases where the client (src/client, src/diagnose: not this suite's code) concludes something
  * else today. The subtest still runs and prints what it saw; see the chain/faults report.
  */
-const CLIENT_GAPS: Record<string, string> = {
-  'nginx-idle-60s.json': 'client says connection-dropped: no rule yet for "1006 after a constant silence" (idle-timeout)',
-  'gcp-lb-max-lifetime.json': 'client says connection-dropped: no rule yet for "1006 at a fixed age despite traffic" (max-lifetime)',
-  'deflate-mangled.json': 'client says protocol-error: diagnoseClose maps only close 1002 + deflate to extension-broken; ws reports WS_ERR_INVALID_UTF8',
-};
 
 const REQUIRED = [
   'classic-elb-strips-upgrade', 'hijack-hang', 'gateway-502', 'origin-403', 'nginx-idle-60s', 'gcp-lb-max-lifetime', 'easegress-32k-limit',
@@ -71,7 +66,7 @@ describe('fixtures end to end', { concurrency: 3 }, () => {
         return;
       }
       await t.test('outermost layer: exit 1', () => assert.equal(outer.code, 1, what));
-      await t.test(`outermost layer: verdict ${ex.verdict}`, { todo: CLIENT_GAPS[file] }, () => assert.equal(seen.verdict?.code, ex.verdict, what));
+      await t.test(`outermost layer: verdict ${ex.verdict}`, () => assert.equal(seen.verdict?.code, ex.verdict, what));
       await t.test(`layer ${ex.faultyHop! + 1} (just inside the faulty hop "${layers[ex.faultyHop! - 1]!.name}"): exit 0`, () => {
         assert.equal(inner!.code, 0, `exit ${inner!.code}${inner!.timedOut ? ' (timed out)' : ''}\n${inner!.stdout}\n${inner!.stderr}`);
       });

@@ -1,10 +1,10 @@
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
-import { sleep } from '../net/deadline.js';
 import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
-import { closeHandshake, makePayload, requestInspect, roundTrip } from './exchange.js';
+import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
+import { confirmLifetime } from './lifetime.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 
@@ -43,7 +43,13 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
     const ws = outcome.ws;
     emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null });
     try {
+      const openedAt = performance.now();
       result.verdict = await converse(ws, o, t0, emit, result, outcome);
+      if (result.verdict?.code === 'connection-dropped' && result.echoes.matched >= 2) {
+        const ageMs = performance.now() - openedAt;
+        emit({ event: 'confirm', t: rel(t0), check: 'max-lifetime', note: `reconnecting to see whether a connection dies again at ${(ageMs / 1000).toFixed(1)} s of age` });
+        result.verdict = await confirmLifetime(o, ageMs, result.verdict);
+      }
     } finally {
       if (ws.readyState !== ws.CLOSED) {
         const c = await closeHandshake(ws, o.timeoutMs);
@@ -63,7 +69,22 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
 
 /** Open connection: optional inspect, then the echo round trips. Returns a verdict on failure. */
 async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emit: Emit, result: ClientResult, outcome: HandshakeOutcome & { ok: true }): Promise<Verdict | undefined> {
-  const ctx = { marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0 };
+  const openedAt = performance.now();
+  let lastTraffic = openedAt;
+  const ctx = {
+    marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,
+    ageMs: () => performance.now() - openedAt,
+    idleMs: () => performance.now() - lastTraffic,
+  };
+  const watch = outcome.watch;
+  // A close that happened while nobody waited (during a pause, or from bytes that came with the
+  // 101) is the peer's answer: report it with the protocol error that caused it, if any.
+  const closedMeanwhile = (during: string): Verdict | undefined => {
+    if (!watch.close) return undefined;
+    result.closeCode = watch.close.code;
+    emit({ event: 'phase', phase: 'close', t: rel(t0), by: 'peer', code: watch.close.code, reason: watch.close.reason });
+    return diagnoseClose({ ...ctx, ...watch.close, errorCode: watch.error?.code, during });
+  };
   if (o.inspect) {
     if (!outcome.answer.endpoint) {
       emit({ event: 'inspect', t: rel(t0), available: false, note: 'not a wstrace endpoint (no X-Wstrace-Endpoint on the 101): no handshake report' });
@@ -74,7 +95,7 @@ async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emi
         emit({ event: 'inspect', t: rel(t0), available: true, report: r.value });
       } else if (r.kind === 'closed') {
         result.closeCode = r.code;
-        return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, during: 'inspect' });
+        return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: 'inspect' });
       } else {
         emit({ event: 'inspect', t: rel(t0), available: false, note: r.kind === 'timeout' ? `no answer within ${o.timeoutMs} ms` : r.error.message });
       }
@@ -82,10 +103,13 @@ async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emi
   }
   const rtts: number[] = [];
   for (let seq = 1; seq <= o.count; seq++) {
-    if (seq > 1 && o.intervalMs > 0) await sleep(o.intervalMs);
+    if (seq > 1 && o.intervalMs > 0) await pause(ws, o.intervalMs);
+    const gone = closedMeanwhile(seq === 1 ? 'the first echo' : `the pause before echo ${seq}`);
+    if (gone) return gone;
     const payload = o.size !== undefined ? makePayload(o.size, seq) : Buffer.from(o.message);
     ctx.sentBytes = payload.length;
     result.echoes.sent++;
+    lastTraffic = performance.now();
     const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
     if (r.kind === 'value') {
       const ok = r.value.data.equals(payload) && r.value.binary === o.binary;
@@ -94,6 +118,7 @@ async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emi
         return verdict('echo-mismatch', `echo ${seq} differs from what was sent`, [describeMismatch(payload, r.value.data, o.binary, r.value.binary)]);
       }
       result.echoes.matched++;
+      lastTraffic = performance.now();
       rtts.push(r.ms);
       result.rttMs = { min: round(Math.min(...rtts)), avg: round(rtts.reduce((a, b) => a + b, 0) / rtts.length), max: round(Math.max(...rtts)) };
       continue;
@@ -102,11 +127,11 @@ async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emi
     if (r.kind === 'closed') {
       result.closeCode = r.code;
       emit({ event: 'phase', phase: 'close', t: rel(t0), by: 'peer', code: r.code, reason: r.reason });
-      return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, during: `echo ${seq}` });
+      return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: `echo ${seq}` });
     }
-    if (r.kind === 'error') return diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code, during: `echo ${seq}` });
+    if (r.kind === 'error') return diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code ?? watch.error?.code, during: `echo ${seq}` });
     return verdict('half-open', `no echo within ${o.timeoutMs} ms and no close: the connection looks open but nothing comes back`, [
-      `echo ${seq} of ${payload.length} B sent at ${(r.ms / 1000).toFixed(3)} s before the deadline, nothing received`,
+      `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s, and the connection never closed`,
       'a hop may be black-holing the flow, or the server does not echo',
     ]);
   }

@@ -79,8 +79,9 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
   });
-  proxy.on('proxyRes', (proxyRes: IncomingMessage) => {
-    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, true);
+  // The response's Via entry says what this hop saw of the request, like the request's does.
+  proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
+    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, hasUpgradeHeaders(req.headers));
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isLoop(name, req.headers.via)) return loopAnswer(res);

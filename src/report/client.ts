@@ -6,6 +6,7 @@ import type { Verdict } from '../diagnose/catalogue.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 
 const ms = (v: unknown) => (typeof v === 'number' ? `${v.toFixed(1)} ms` : '');
+const OUTCOME: Record<string, string> = { closed: 'the connection closed', error: 'connection error', timeout: 'deadline expired' };
 const IDENTIFYING = /^(server|via|x-wstrace-endpoint|x-wstrace-hop|location|cf-ray|www-authenticate|content-type|sec-websocket-protocol|sec-websocket-extensions)$/i;
 
 /** Human lines for the client's events (and bisect/probe reuse the verdict rendering). */
@@ -15,23 +16,26 @@ export function renderClientEvent(ev: Event): string[] | undefined {
     case 'phase':
       return [renderPhase(ev, t)];
     case 'response': {
-      const lines = [row(t, '', `${String(ev.status)} ${String(ev.statusText)} — identifying headers:`)];
-      for (const [k, v] of (ev.headers as [string, string][]).filter(([k]) => IDENTIFYING.test(k))) lines.push(`${' '.repeat(20)}${k}: ${v}`);
-      const body = String(ev.body ?? '').trim();
-      if (body) {
-        lines.push(`${' '.repeat(20)}body:`);
-        for (const l of body.split('\n').slice(0, 30)) lines.push(`${' '.repeat(22)}${l}`);
-      }
+      // The upgrade row already gave the status: here only what names who answered, and the body.
+      const pad = ' '.repeat(20);
+      const named = (ev.headers as [string, string][]).filter(([k]) => IDENTIFYING.test(k));
+      const lines = [row(t, 'response', named.length ? 'headers that name who answered:' : 'no Server, Via or wstrace header names who answered')];
+      for (const [k, v] of named) lines.push(`${pad}${k}: ${v}`);
+      lines.push(...renderBody(String(ev.body ?? ''), pad));
       return lines;
     }
     case 'inspect':
       return renderInspect(ev, t);
     case 'echo': {
       const size = `${formatBytes(Number(ev.bytes))} ${ev.binary ? 'binary' : 'text'}`;
-      const label = `echo ${String(ev.seq)}/${String(ev.count)}`;
-      if (ev.ok) return [row(t, label, `${size}, rtt ${ms(ev.ms)}, matched`)];
-      return [row(t, label, `${size}, ${ev.outcome ? `no echo (${String(ev.outcome)})` : 'MISMATCH'} after ${ms(ev.ms)}`)];
+      // `echo 12/50` would overflow the label column; the counter goes in the text, right-aligned.
+      const count = String(ev.count);
+      const n = `${String(ev.seq).padStart(count.length)}/${count}`;
+      if (ev.ok) return [row(t, 'echo', `${n}  ${size}, rtt ${ms(ev.ms)}, matched`)];
+      return [row(t, 'echo', `${n}  ${size}, ${ev.outcome ? `no echo: ${OUTCOME[String(ev.outcome)] ?? String(ev.outcome)}` : 'MISMATCH'} after ${ms(ev.ms)}`)];
     }
+    case 'confirm':
+      return [row(t, 'confirm', String(ev.note))];
     case 'result':
       return renderResult(ev);
     default:
@@ -60,6 +64,21 @@ function renderPhase(ev: Event, t: number): string {
       return row(t, p, ev.answered ? `${String(ev.code)} ${closeCodeName(Number(ev.code))} answered in ${ms(ev.ms)}` : `NO ANSWER to our close frame after ${ms(ev.ms)}: ${String(ev.reason)}`);
     default:
       return row(t, p, '');
+  }
+}
+
+/** A JSON body (ours, a gateway's) on one line; other bodies as their first lines. */
+function renderBody(raw: string, pad: string): string[] {
+  const body = raw.trim();
+  if (!body) return [];
+  const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}…` : s);
+  try {
+    return [`${pad}body: ${cut(JSON.stringify(JSON.parse(body)), 300)}`];
+  } catch {
+    const lines = body.split('\n');
+    const shown = lines.slice(0, 12).map((l) => `${pad}  ${cut(l.trimEnd(), 200)}`);
+    if (lines.length > 12) shown.push(`${pad}  … (${lines.length - 12} more lines)`);
+    return [`${pad}body:`, ...shown];
   }
 }
 
