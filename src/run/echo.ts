@@ -41,6 +41,8 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   const reporter = reporterFor(args.json, (ev) =>
     ev.event === 'listening' ? [`echo "${endpoint.name}" listening on ${endpoint.url}`, `  inspect: send the text message "wstrace:inspect"; health: GET /health; stop: Ctrl-C`] : undefined,
   );
+  // Signal handlers before the listening line: a caller may signal as soon as it reads it.
+  const served = serveUntilSignal(endpoint, reporter);
   reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: endpoint.port, ...nativeAddons() });
-  await serveUntilSignal(endpoint, reporter);
+  await served;
 }
