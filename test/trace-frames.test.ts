@@ -38,19 +38,21 @@ test('chain --trace-frames (human): one aligned line per frame', async (t) => {
   assert.match(lines[3]!, /upstream → client\s+close fin rsv=000 unmasked 2 B 1000 Normal Closure$/);
 });
 
-test('proxy --trace-frames: the same frames as log lines on stderr', async (t) => {
+test('proxy --trace-frames: the same frames as NDJSON events on stdout, and as debug log lines', async (t) => {
   const echo = await startCliServer(t, ['echo', '--port', '0', '--json', '--log-level', 'warn']);
   const base = echo.url.replace(/\/echo$/, '');
-  const proxy = await startCliServer(t, ['proxy', '--target', base, '--name', 'edge', '--trace-frames', '--json']);
+  const proxy = await startCliServer(t, ['proxy', '--target', base, '--name', 'edge', '--trace-frames', '--json', '--log-level', 'debug']);
   const c = await runCli(['client', `${proxy.url}/echo`, '--message', 'hi', '--no-deflate', '--json'], { timeoutMs: 10_000 });
   assert.equal(c.code, 0, c.stdout + c.stderr);
+  const events = () => ndjson(proxy.stdout()).filter((e) => e.event === 'frame');
   const logged = () => proxy.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Ev).filter((l) => l.opcode !== undefined);
-  await waitFor(() => logged().length >= 4, 3_000, 'four frame log lines');
+  await waitFor(() => events().length >= 4 && logged().length >= 4, 3_000, 'four frame events and log lines');
   await Promise.all([proxy.stop(), echo.stop()]);
+  assert.deepEqual(events().map(shape), EXPECTED);
+  assert.equal(events()[0]!.hop, 'edge');
   const frames = logged();
   assert.deepEqual(frames.map(shape), EXPECTED);
   assert.match(String(frames[0]!.msg), /client → upstream text fin rsv=000 masked 2 B/);
-  assert.equal(frames[0]!.hop, 'edge');
 });
 
 test('the tap watches the client side of a hop\'s faults: the injected close 1009 shows, going down', async (t) => {

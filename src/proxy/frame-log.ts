@@ -42,11 +42,17 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
   let seq = 0;
   for (const dir of ['up', 'down'] as const) {
     // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
-    const tap = new FrameTap(ARROW[dir], { allowRsv: true });
+    // No size cap either: a tracer that gave up on a 20 MiB message would go blind for good.
+    const tap = new FrameTap(ARROW[dir], { allowRsv: true, maxPayload: 0 });
     tap.on('frame', (frame: Frame) => {
       const ev = frameEvent(hop, dir, ++seq, frame);
-      log.info(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
-      onFrame?.(ev);
+      // Printed as an event when someone listens; otherwise the log line is the trace.
+      if (onFrame) {
+        log.debug(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
+        onFrame(ev);
+      } else {
+        log.info(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
+      }
     });
     tap.on('frame-error', (err: FrameError) => {
       log.warn({ hop, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);

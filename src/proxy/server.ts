@@ -137,6 +137,13 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       clearTimeout(up.timer);
       up.status = res.statusCode;
       res.headers.via = appendVia(res.headers.via, name, true);
+      // http-proxy 1.18.1 re-sends the upstream's head verbatim but pipes the *decoded* body:
+      // a chunked 404 (nginx, FastAPI) would reach the client as garbage chunk sizes. Send the
+      // body as-is and delimit it by closing, which is what HTTP/1.1 allows without a length.
+      if (res.headers['transfer-encoding']) {
+        delete res.headers['transfer-encoding'];
+        res.headers.connection = 'close';
+      }
       log.info({ target: up.target, status: res.statusCode, ms: ms(up) }, 'upgrade refused upstream');
     });
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
