@@ -1,0 +1,57 @@
+import { NEXT_STEP, verdict, type Verdict } from '../diagnose/catalogue.js';
+import { describeVia } from '../protocol/via.js';
+import { formatMs } from '../net/duration.js';
+import type { HopResult } from './types.js';
+
+const label = (h: HopResult) => `"${h.name}" (#${h.index + 1})`;
+const answer = (h: HopResult) => (h.status === null ? 'no HTTP answer' : `${h.status}${h.statusText ? ` ${h.statusText}` : ''}`);
+const ms = (h: HopResult) => (h.ms === null ? '' : ` in ${formatMs(h.ms)}`);
+
+// What an application answers to a WebSocket upgrade that reached it as a plain GET:
+// 404 (FastAPI, most routers), 400 (gorilla/websocket), 426 (ws, our endpoint).
+const PLAIN_GET_ANSWERS = new Set([400, 404, 426]);
+
+/**
+ * Cause attribution: the failing hop's own verdict, read together with its inner neighbour's
+ * success. The raw verdict of one probe cannot tell "this app has no such route" from "a hop in
+ * front of it dropped Upgrade"; the pair can: the same request upgrades one hop further in.
+ * `inner` is null when the origin itself fails; then its own verdict is the cause.
+ */
+export function attribute(outer: HopResult, inner: HopResult | null, single: boolean): Verdict {
+  const own = outer.verdict ?? verdict('connection-dropped', `${label(outer)} failed`);
+  const flaky = outer.intermittent ? [`${label(outer)} failed ${outer.failures} of ${outer.runs} probes (${pct(outer.rate)})`] : [];
+  if (!inner) {
+    if (single) return own;
+    return { ...own, summary: `the origin ${label(outer)} itself fails: ${own.summary}`, evidence: [...flaky, ...own.evidence] };
+  }
+  const works = `${label(inner)} behind it upgrades (${inner.status ?? '?'}${ms(inner)})`;
+  const innerVia = inner.via?.length ? [`${label(inner)} reached endpoint "${inner.endpoint}" via ${describeVia(inner.via)}`] : [];
+  let v: Verdict;
+  if (outer.status !== null && PLAIN_GET_ANSWERS.has(outer.status) && inner.status === 101) {
+    v = verdict(
+      'upgrade-headers-stripped',
+      `${label(outer)} answers ${answer(outer)} while ${works}: the request leaves "${outer.name}" without Upgrade/Connection, so the server behind it sees a plain GET`,
+      [...own.evidence, ...innerVia],
+      `fix "${outer.name}": ${NEXT_STEP['upgrade-headers-stripped']}`,
+    );
+  } else if (own.code === 'handshake-timeout') {
+    v = verdict(
+      'handshake-timeout',
+      `${label(outer)} accepts the connection but never answers the upgrade, while ${works}`,
+      [...own.evidence, ...innerVia],
+      `"${outer.name}" does not get (or pass on) the 101 from "${inner.name}": check its upstream address and its logs; a TLS terminator with a dead backend looks the same`,
+    );
+  } else {
+    v = verdict(own.code, `${label(outer)} fails (${own.summary}) while ${works}`, [...own.evidence, ...innerVia], `look at "${outer.name}": ${own.next}`);
+  }
+  if (outer.intermittent) {
+    v.summary += ` (intermittent: ${pct(outer.rate)} of probes fail)`;
+    v.evidence = [...flaky, ...v.evidence];
+    v.next = `"${outer.name}" fails ${outer.failures} of ${outer.runs} probes while "${inner.name}" always works: it balances over several upstreams and one is broken (a round-robin pool); probe each member directly`;
+  }
+  return v;
+}
+
+export function pct(rate: number): string {
+  return `${Math.round(rate * 100)}%`;
+}

@@ -1,0 +1,54 @@
+import { DEFAULT_TIMEOUT_MS } from '../constants.js';
+import type { Reporter } from '../report/reporter.js';
+import { attribute } from './cause.js';
+import { localise } from './localise.js';
+import { probeHop } from './probe.js';
+import { probeAll, probeBinary } from './strategy.js';
+import type { BisectOptions, BisectResult, HopSpec } from './types.js';
+
+export type { BisectOptions, BisectResult, Break, HopResult, HopSpec, Strategy } from './types.js';
+export { STRATEGIES } from './types.js';
+export { buildHops } from './hops.js';
+
+/**
+ * Probes the hops of one path (outermost first) and names the broken link. Emits `plan`, one
+ * `hop` per probed URL as it completes, then one `result` (hops ordered by index). Never throws
+ * for network trouble: every failure is a row with its own verdict.
+ */
+export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<BisectResult> {
+  const t0 = performance.now();
+  const strategy = opts.strategy ?? 'all';
+  const repeat = opts.repeat ?? 1;
+  const settings = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, message: opts.message };
+  if (opts.hops.length === 0) throw new RangeError('bisect needs at least one hop');
+  if (strategy === 'binary' && repeat !== 1) throw new RangeError('repeat needs strategy "all"');
+  reporter.emit({
+    event: 'plan', t: 0, strategy, repeat, timeoutMs: settings.timeoutMs,
+    hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href })),
+  });
+  const onHop = (row: object, step?: number) =>
+    reporter.emit({ event: 'hop', t: round(performance.now() - t0), ...(step === undefined ? {} : { step }), ...row });
+  const probe = (hop: HopSpec, runs: number) => probeHop(hop, settings, runs);
+  const run = strategy === 'binary' ? await probeBinary(opts.hops, probe, onHop) : await probeAll(opts.hops, probe, repeat, onHop);
+
+  const where = localise(run.hops);
+  const result: BisectResult = {
+    ok: true, strategy, repeat, probes: run.probes, hops: run.hops, break: null,
+    monotone: where.anomalies.length === 0, anomalies: where.anomalies, totalMs: 0,
+  };
+  if (where.outer !== null) {
+    const outer = run.hops[where.outer]!;
+    const inner = where.inner === null ? null : run.hops[where.inner]!;
+    const v = attribute(outer, inner, run.hops.length === 1);
+    result.ok = false;
+    result.break = { outer: where.outer, inner: where.inner, code: v.code };
+    result.verdict = where.anomalies.length ? { ...v, evidence: [...v.evidence, ...where.anomalies.map((a) => `not monotone: ${a}`)] } : v;
+  }
+  result.totalMs = round(performance.now() - t0);
+  reporter.emit({ event: 'result', ...result });
+  return result;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

@@ -1,0 +1,104 @@
+import { runClient } from '../client/run.js';
+import { HOP_HEADER } from '../constants.js';
+import type { VerdictCode } from '../diagnose/catalogue.js';
+import { memoryReporter, type Event } from '../report/reporter.js';
+import type { ViaEntry } from '../protocol/via.js';
+import type { HopResult, HopSpec, ProbeRun } from './types.js';
+
+export interface ProbeSettings {
+  timeoutMs: number;
+  message?: string | undefined;
+}
+
+/**
+ * One probe = the client's own story against one URL: handshake, the endpoint's handshake
+ * report when the 101 carries its marker, one echo, close. Each phase is under `timeoutMs`
+ * (runClient owns the sockets and their deadlines), so a hung hop costs one timeout, not minutes.
+ */
+export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
+  const mem = memoryReporter();
+  const r = await runClient(
+    { target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true },
+    mem,
+  );
+  const response = mem.events.find((e) => e.event === 'response');
+  return {
+    ok: r.ok,
+    status: r.status,
+    statusText: response ? String(response.statusText ?? '') : r.status === 101 ? 'Switching Protocols' : '',
+    ms: r.totalMs,
+    endpoint: r.endpoint,
+    verdict: r.verdict ?? null,
+    via: viaOf(r.report) ?? viaOf(bodyJson(response)) ?? null,
+    answeredBy: response ? headerOf(response, HOP_HEADER) : null,
+  };
+}
+
+/** Probes one hop `runs` times in sequence and folds the runs into one row. */
+export async function probeHop(hop: HopSpec, s: ProbeSettings, runs = 1): Promise<HopResult> {
+  const all: ProbeRun[] = [];
+  for (let i = 0; i < runs; i++) all.push(await probeOnce(hop, s));
+  return summarise(hop, all);
+}
+
+export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
+  const failed = runs.filter((r) => !r.ok);
+  // The row shows the most common failure: with a 50/50 pool that is the broken member's answer.
+  const shown = failed.length ? mostCommon(failed) : runs[runs.length - 1]!;
+  const ms = runs.reduce((a, r) => a + r.ms, 0) / runs.length;
+  return {
+    index: hop.index,
+    name: hop.name,
+    url: hop.target.url.href,
+    probed: true,
+    ok: failed.length === 0,
+    status: shown.status,
+    statusText: shown.statusText,
+    ms: Math.round(ms * 1000) / 1000,
+    endpoint: shown.endpoint,
+    code: shown.verdict?.code ?? null,
+    verdict: shown.verdict,
+    via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
+    answeredBy: shown.answeredBy,
+    runs: runs.length,
+    failures: failed.length,
+    rate: failed.length / runs.length,
+    intermittent: failed.length > 0 && failed.length < runs.length,
+  };
+}
+
+/** A row for a URL binary search never had to probe. */
+export function notProbed(hop: HopSpec): HopResult {
+  return {
+    index: hop.index, name: hop.name, url: hop.target.url.href, probed: false, ok: false, status: null, statusText: '', ms: null,
+    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, runs: 0, failures: 0, rate: 0, intermittent: false,
+  };
+}
+
+function mostCommon(failed: ProbeRun[]): ProbeRun {
+  const counts = new Map<VerdictCode | undefined, number>();
+  for (const r of failed) counts.set(r.verdict?.code, (counts.get(r.verdict?.code) ?? 0) + 1);
+  let best = failed[0]!;
+  for (const r of failed) if (counts.get(r.verdict?.code)! > counts.get(best.verdict?.code)!) best = r;
+  return best;
+}
+
+function viaOf(report: unknown): ViaEntry[] | undefined {
+  if (report && typeof report === 'object' && Array.isArray((report as { via?: unknown }).via)) return (report as { via: ViaEntry[] }).via;
+  return undefined;
+}
+
+/** Our endpoint's 426 body is JSON carrying the Via chain it received. */
+function bodyJson(response: Event | undefined): unknown {
+  if (!response || typeof response.body !== 'string') return undefined;
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    return undefined;
+  }
+}
+
+function headerOf(response: Event, name: string): string | null {
+  const pairs = (response.headers ?? []) as [string, string][];
+  return pairs.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] ?? null;
+}

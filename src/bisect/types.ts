@@ -1,0 +1,88 @@
+import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
+import type { ViaEntry } from '../protocol/via.js';
+import type { WsTarget } from '../net/url.js';
+
+/** One URL to probe, in path order: index 0 is the outermost (what clients connect to). */
+export interface HopSpec {
+  index: number;
+  name: string;
+  target: WsTarget;
+  /** Global --header values merged with this hop's --hop-header values (the hop's win). */
+  headers: Record<string, string>;
+}
+
+export type Strategy = 'all' | 'binary';
+export const STRATEGIES: readonly Strategy[] = ['all', 'binary'];
+
+export interface BisectOptions {
+  hops: HopSpec[];
+  strategy?: Strategy;
+  /** Per-phase deadline of every probe, ms. */
+  timeoutMs?: number;
+  message?: string;
+  /** Probes per hop (strategy `all` only): finds intermittent hops. */
+  repeat?: number;
+}
+
+/** One handshake + echo attempt against one URL. */
+export interface ProbeRun {
+  ok: boolean;
+  status: number | null;
+  ms: number;
+  endpoint: string | null;
+  verdict: Verdict | null;
+  /** The Via chain the wstrace endpoint reported (inspect on success, the 426 body on failure). */
+  via: ViaEntry[] | null;
+  /** Which wstrace hop generated the answer (X-Wstrace-Hop), when one did. */
+  answeredBy: string | null;
+  statusText: string;
+}
+
+/** What we know about one URL after its probes; `probed: false` when binary search skipped it. */
+export interface HopResult {
+  index: number;
+  name: string;
+  url: string;
+  probed: boolean;
+  ok: boolean;
+  status: number | null;
+  statusText: string;
+  /** Mean probe time, ms. */
+  ms: number | null;
+  endpoint: string | null;
+  code: VerdictCode | null;
+  verdict: Verdict | null;
+  via: ViaEntry[] | null;
+  answeredBy: string | null;
+  runs: number;
+  failures: number;
+  /** failures / runs. */
+  rate: number;
+  /** Some probes failed and some worked: a pool with a broken member, a flapping hop. */
+  intermittent: boolean;
+}
+
+/**
+ * `inner`: index of the outermost URL of the working run that ends at the origin; `outer =
+ * inner - 1`, the innermost URL that fails: the hop whose forwarding breaks the path.
+ * `inner: null` when the origin itself fails.
+ */
+export interface Break {
+  outer: number;
+  inner: number | null;
+  code: VerdictCode;
+}
+
+export interface BisectResult {
+  ok: boolean;
+  strategy: Strategy;
+  repeat: number;
+  probes: number;
+  hops: HopResult[];
+  break: Break | null;
+  /** False when an outer hop works while one behind it fails: the path is not what the URL order says. */
+  monotone: boolean;
+  anomalies: string[];
+  totalMs: number;
+  verdict?: Verdict;
+}

@@ -1,0 +1,77 @@
+import type { Event } from './reporter.js';
+import { row, table } from './format.js';
+import { formatMs } from '../net/duration.js';
+import type { Verdict } from '../diagnose/catalogue.js';
+import type { BisectResult, HopResult } from '../bisect/types.js';
+
+/** Human lines for bisect's events: the plan, binary-search steps as they land, then the table and the break. */
+export function renderBisectEvent(ev: Event): string[] | undefined {
+  switch (ev.event) {
+    case 'plan':
+      return [renderPlan(ev)];
+    case 'hop':
+      // `all` prints nothing per hop: the rows arrive out of order, the table follows at once.
+      return ev.step === undefined ? undefined : [renderStep(ev as Event & HopResult)];
+    case 'result':
+      return renderResult(ev as unknown as BisectResult & { t?: number });
+    default:
+      return undefined;
+  }
+}
+
+function renderPlan(ev: Event): string {
+  const n = (ev.hops as unknown[]).length;
+  const how = ev.strategy === 'binary' ? 'binary search (origin first, then halve)' : 'every URL at once';
+  const repeat = Number(ev.repeat) > 1 ? `, ${String(ev.repeat)} probes per URL` : '';
+  return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: ${how}${repeat}; deadline ${seconds(Number(ev.timeoutMs))} per phase`);
+}
+
+function renderStep(h: Event & HopResult): string {
+  return row(Number(h.t), `probe ${String(h.step)}`, `#${h.index + 1} "${h.name}": ${statusOf(h)} ${h.ok ? 'ok' : h.code ?? 'failed'} in ${h.ms === null ? '?' : formatMs(h.ms)}`);
+}
+
+/** Table + the break line: what the user came for. */
+export function renderResult(r: BisectResult): string[] {
+  const repeat = r.repeat > 1;
+  const header = ['#', 'name', 'URL', 'status', 'time', ...(repeat ? ['failed'] : []), 'verdict'];
+  const rows = r.hops.map((h) => [
+    String(h.index + 1),
+    h.name,
+    h.url,
+    h.probed ? statusOf(h) : '·',
+    h.ms === null ? '' : formatMs(h.ms),
+    ...(repeat ? [`${h.failures}/${h.runs} (${Math.round(h.rate * 100)}%)`] : []),
+    !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
+  ]);
+  const n = r.hops.length;
+  const lines = [row(r.totalMs, 'probed', `${r.probes} probe${r.probes === 1 ? '' : 's'} over ${n} URL${n === 1 ? '' : 's'}`), ...table(header, rows).map((l) => `  ${l}`)];
+  if (r.strategy === 'binary' && r.hops.some((h) => !h.probed)) {
+    lines.push(`  (binary search trusts a monotone path: URLs marked · were not probed; --strategy all checks every one)`);
+  }
+  if (!r.break || !r.verdict) {
+    lines.push(`ok: all ${n} URL${n === 1 ? '' : 's'} upgrade and echo: no break on this path`);
+    return lines;
+  }
+  lines.push(...breakLines(r, r.verdict));
+  return lines;
+}
+
+function breakLines(r: BisectResult, v: Verdict): string[] {
+  const b = r.break!;
+  const outer = r.hops[b.outer]!;
+  const name = (h: HopResult) => `"${h.name}" (#${h.index + 1})`;
+  let head: string;
+  if (r.hops.length === 1) head = `verdict: ${v.code}: ${v.summary}`;
+  else if (b.inner === null) head = `break at the origin ${name(outer)}: ${v.code} — ${v.summary}`;
+  else head = `break between ${name(outer)} and ${name(r.hops[b.inner]!)}: ${v.code} — ${v.summary}`;
+  return [head, ...v.evidence.map((e) => `  evidence: ${e}`), `  next: ${v.next}`];
+}
+
+/** `2 s`, `1.5 s`, `250 ms`: how the user wrote it, not `2.000 s`. */
+function seconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(3)} s` : `${ms} ms`;
+}
+
+function statusOf(h: HopResult): string {
+  return h.status === null ? 'none' : String(h.status);
+}
