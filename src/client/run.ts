@@ -98,6 +98,13 @@ async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emi
         return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: 'inspect' });
       } else {
         emit({ event: 'inspect', t: rel(t0), available: false, note: r.kind === 'timeout' ? `no answer within ${o.timeoutMs} ms` : r.error.message });
+        // A wstrace endpoint always answers inspect: silence now means the path is dead, and
+        // waiting another deadline per echo would only delay saying so.
+        if (r.kind === 'timeout') {
+          return verdict('half-open', `the wstrace endpoint answered the upgrade but not the inspect request within ${o.timeoutMs} ms`, [
+            'the connection looks open but nothing comes back', 'a hop may be black-holing the flow after the 101',
+          ]);
+        }
       }
     }
   }
