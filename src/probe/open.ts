@@ -1,0 +1,162 @@
+/**
+ * Dial (resolve, connect, TLS — shared with the client) and the opening handshake by hand:
+ * write the GET, read the head under a deadline, and hand a 101 over as a Session. A non-101
+ * becomes an OpenError carrying the catalogue verdict; the socket never outlives a failure.
+ */
+import type { Socket } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
+import { BODY_PREVIEW_BYTES, MAX_HEAD_BYTES } from '../constants.js';
+import { dial, PhaseError, type TlsOptions } from '../client/dial.js';
+import { verdict, type Verdict } from '../diagnose/catalogue.js';
+import { deadlineError, diagnoseError } from '../diagnose/errors.js';
+import { diagnoseResponse } from '../diagnose/response.js';
+import { generateKey } from '../protocol/accept.js';
+import type { WsTarget } from '../net/url.js';
+import { DEFLATE_OFFER, parseExtensions } from './deflate.js';
+import { buildUpgradeRequest, dechunk, findHeadEnd, parseResponseHead, type ResponseHead } from './http-head.js';
+import { Session } from './session.js';
+
+export interface SessionRequest {
+  target: WsTarget;
+  timeoutMs: number;
+  headers: Record<string, string>;
+  subprotocols: string[];
+  tls: TlsOptions;
+  /** Largest frame or message we accept from the peer. */
+  maxPayload: number;
+  /** Connection header value (default `Upgrade`). */
+  connection?: string;
+  /** Offer permessage-deflate. */
+  deflate?: boolean;
+}
+
+export class OpenError extends Error {
+  constructor(readonly verdict: Verdict, readonly head?: ResponseHead, readonly body?: string) {
+    super(verdict.summary);
+    this.name = 'OpenError';
+  }
+}
+
+export async function openSession(req: SessionRequest): Promise<Session> {
+  const where = req.target.url.host;
+  let socket: Socket;
+  try {
+    socket = await dial(req.target, req.timeoutMs, req.tls, () => {});
+  } catch (e) {
+    const phase = e instanceof PhaseError ? e.phase : 'connect';
+    throw new OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, where, req.timeoutMs));
+  }
+  try {
+    return await upgrade(socket, req);
+  } catch (e) {
+    socket.destroy();
+    throw e;
+  }
+}
+
+async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
+  const where = req.target.url.host;
+  const key = generateKey();
+  const t0 = performance.now();
+  socket.write(buildUpgradeRequest({
+    target: req.target, key, subprotocols: req.subprotocols, headers: req.headers,
+    connection: req.connection, extensions: req.deflate ? DEFLATE_OFFER : undefined,
+  }));
+  const raw = await readHead(socket, req.timeoutMs).catch((e: unknown) => {
+    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs));
+  });
+  const upgradeMs = performance.now() - t0;
+  const head = parseResponseHead(raw.head);
+  if (!head) {
+    const first = raw.head.toString('latin1').split(/\r?\n/)[0]!.slice(0, 80);
+    throw new OpenError(verdict('bad-response', `${where} answered the upgrade with something that is not HTTP/1.1`, [`first line: ${JSON.stringify(first)}`]));
+  }
+  if (head.status !== 101) {
+    const body = await readPreview(socket, raw.rest, bodyFraming(head), Math.min(req.timeoutMs, 1_000));
+    throw new OpenError(diagnoseResponse({ status: head.status, statusText: head.statusText, headers: head.headers, body }), head, body);
+  }
+  const negotiated = parseExtensions(firstHeader(head.headers, 'sec-websocket-extensions'), Boolean(req.deflate));
+  return new Session({ socket, head, key, leftover: raw.rest, upgradeMs, maxPayload: req.maxPayload, deflate: negotiated.deflate });
+}
+
+export function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Reads up to the blank line; the socket is paused on return so no frame byte is lost. */
+function readHead(socket: Socket, timeoutMs: number): Promise<{ head: Buffer; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const end = findHeadEnd(buf);
+      if (end >= 0) {
+        socket.pause();
+        cleanup();
+        resolve({ head: buf.subarray(0, end), rest: buf.subarray(end) });
+      } else if (buf.length > MAX_HEAD_BYTES) {
+        cleanup();
+        reject(Object.assign(new Error(`response head longer than ${MAX_HEAD_BYTES} bytes`), { code: 'HPE_HEADER_OVERFLOW' }));
+      }
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      const what = buf.length ? `after ${buf.length} bytes of an incomplete head` : 'before any answer';
+      reject(Object.assign(new Error(`connection closed ${what}`), { code: 'ERR_NO_RESPONSE' }));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(deadlineError('upgrade', timeoutMs));
+    }, timeoutMs);
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+  });
+}
+
+type Framing = (buf: Buffer) => { body: Buffer; complete: boolean };
+
+/** How to tell the refusal's body is complete: chunked, Content-Length, or only at close. */
+function bodyFraming(head: ResponseHead): Framing {
+  if (/\bchunked\b/i.test(firstHeader(head.headers, 'transfer-encoding') ?? '')) return dechunk;
+  const length = Number(firstHeader(head.headers, 'content-length') ?? NaN);
+  const want = Number.isInteger(length) ? Math.min(length, BODY_PREVIEW_BYTES) : BODY_PREVIEW_BYTES;
+  return (buf) => ({ body: buf, complete: buf.length >= want });
+}
+
+/** The refusal's body (up to BODY_PREVIEW_BYTES), for the verdict; never waits past `ms`. */
+function readPreview(socket: Socket, first: Buffer, framing: Framing, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = first;
+    const finish = () => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('end', finish);
+      socket.off('close', finish);
+      socket.off('error', finish);
+      resolve(framing(buf).body.subarray(0, BODY_PREVIEW_BYTES).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (framing(buf).complete || buf.length > BODY_PREVIEW_BYTES * 2) finish();
+    };
+    const timer = setTimeout(finish, ms);
+    if (framing(buf).complete) return finish();
+    socket.on('data', onData);
+    socket.on('end', finish);
+    socket.on('close', finish);
+    socket.on('error', finish);
+    socket.resume();
+  });
+}

@@ -1,0 +1,62 @@
+import { InputError } from '../errors.js';
+import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseDuration } from '../net/duration.js';
+import { parseBytes } from '../net/size.js';
+import { parseWsUrl } from '../net/url.js';
+import { isToken } from '../net/header.js';
+import { reporterFor } from '../report/output.js';
+import { renderProbeEvent } from '../report/probe.js';
+import { selectChecks } from '../probe/registry.js';
+import { runProbe } from '../probe/run.js';
+
+export interface ProbeCommandArgs extends GlobalArgs {
+  url: string;
+  check?: string[];
+  all: boolean;
+  'max-wait': string;
+  keepalive?: string;
+  'max-size': string;
+  subprotocol?: string[];
+  header?: string[];
+  insecure: boolean;
+  ca?: string;
+}
+
+/** Buffers this large are already unwieldy; a probe does not need more to find a cap. */
+const MAX_SIZE_LIMIT = 256 * 1024 * 1024;
+
+export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
+  const target = parseWsUrl(args.url);
+  const checks = selectChecks(list(args.check), args.all);
+  const timeout = timeoutMs(args);
+  const maxWaitMs = positive(args['max-wait'], '--max-wait');
+  const keepaliveMs = args.keepalive === undefined ? undefined : positive(args.keepalive, '--keepalive');
+  const maxSize = parseBytes(args['max-size'], '--max-size');
+  if (maxSize < 1 || maxSize > MAX_SIZE_LIMIT) {
+    throw new InputError('ERR_BAD_SIZE', `bad --max-size "${args['max-size']}": use 1 byte to 256M`);
+  }
+  const subprotocols = list(args.subprotocol);
+  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
+  const headers = headersFrom(args.header);
+  const ca = readFileArg(args.ca, '--ca');
+
+  const reporter = reporterFor(args.json, renderProbeEvent);
+  // The header is for people watching long checks; NDJSON stays `check`… then `result`.
+  if (!args.json) {
+    reporter.emit({
+      event: 'probe', url: target.url.href, checks: checks.length, long: checks.filter((c) => c.long).length,
+      timeout: args.timeout, maxWait: args['max-wait'],
+    });
+  }
+  const result = await runProbe(
+    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, subprotocols, headers, tls: { insecure: args.insecure, ...(ca ? { ca } : {}) } },
+    reporter,
+  );
+  process.exitCode = result.ok ? 0 : 1;
+}
+
+function positive(text: string, what: string): number {
+  const ms = parseDuration(text, what);
+  if (ms <= 0) throw new InputError('ERR_BAD_DURATION', `bad ${what} "${text}": must be more than 0`);
+  return ms;
+}
