@@ -9,6 +9,7 @@
 import { randomFillSync } from 'node:crypto';
 import { encodeClosePayload } from './close-codes.js';
 import { Opcode } from './frame.js';
+import { applyMask } from './mask.js';
 
 export interface EncodeFrameOptions {
   /** Defaults to true. */
@@ -64,7 +65,7 @@ export function encodeFrame(opts: EncodeFrameOptions): Buffer {
 
   if (mask) {
     mask.copy(out, 2 + extLen);
-    for (let i = 0; i < len; i++) out[headerLen + i] = payload[i]! ^ mask[i & 3]!;
+    applyMask(payload, mask, out, headerLen, len);
   } else {
     payload.copy(out, headerLen);
   }

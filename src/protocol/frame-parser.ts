@@ -13,6 +13,7 @@ import { constants as bufferConstants, isUtf8 } from 'node:buffer';
 import { parseClosePayload } from './close-codes.js';
 import { createFrameError, FrameError } from './frame-error.js';
 import { Opcode, isControl, isReservedOpcode, type Frame } from './frame.js';
+import { applyMask } from './mask.js';
 
 export interface FrameParserOptions {
   /**
@@ -262,7 +263,7 @@ export class FrameParser {
       // (a tap forwards it untouched), so in-place XOR is not an option.
       const src = payload;
       payload = Buffer.allocUnsafe(length);
-      for (let i = 0; i < length; i++) payload[i] = src[i]! ^ mask[i & 3]!;
+      applyMask(src, mask, payload, 0, length);
     }
 
     const b0 = this.#b0;
