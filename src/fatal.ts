@@ -12,12 +12,20 @@ export function reportFatal(msg: string | undefined | null, err: unknown, argv: 
   const debug = argv.some((a, i) => /^--log-level=(debug|trace)$/.test(a) || (a === '--log-level' && /^(debug|trace)$/.test(argv[i + 1] ?? '')));
   // yargs reports usage errors with a message (and a YError); our own input errors are InputError.
   const isInput = err instanceof InputError || Boolean(msg) || (err instanceof Error && err.name === 'YError');
-  const text = msg ?? messageOf(err);
-  process.stderr.write(`error: ${firstLine(text)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
+  const text = explainUsage(msg ?? messageOf(err), argv);
+  process.stderr.write(`error: ${oneLine(text)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = isInput ? 2 : 1;
 }
 
-function firstLine(s: string): string {
-  return s.split('\n')[0]!.trim();
+/** yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep them all, on one. */
+function oneLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+/** recommendCommands() reports only "Did you mean echo?": say which word was not a command. */
+function explainUsage(text: string, argv: string[]): string {
+  const typed = argv.find((a) => !a.startsWith('-'));
+  if (/^Did you mean /.test(text) && typed) return `unknown command "${typed}": ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  return text;
 }

@@ -16,6 +16,11 @@ export type WaitResult<T> =
 export function roundTrip(ws: WebSocket, payload: Buffer | string, binary: boolean, timeoutMs: number): Promise<WaitResult<{ data: Buffer; binary: boolean }>> {
   const t0 = performance.now();
   return new Promise((resolve) => {
+    // A connection that is already gone would never answer: say so now, not at the deadline.
+    if (ws.readyState === ws.CLOSED) {
+      resolve({ kind: 'closed', code: 1006, reason: 'the connection was already closed', ms: 0 });
+      return;
+    }
     const done = (r: WaitResult<{ data: Buffer; binary: boolean }>) => {
       clearTimeout(timer);
       ws.off('message', onMessage);
@@ -32,6 +37,20 @@ export function roundTrip(ws: WebSocket, payload: Buffer | string, binary: boole
     ws.on('close', onClose);
     ws.on('error', onError);
     ws.send(payload, { binary });
+  });
+}
+
+/** Waits `ms` between round trips, or less if the connection closes meanwhile. */
+export function pause(ws: WebSocket, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      ws.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    ws.once('close', done);
   });
 }
 
@@ -78,7 +97,8 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): P
     }, timeoutMs);
     const onClose = (c: number, reason: Buffer) => {
       clearTimeout(timer);
-      resolve({ ms: performance.now() - t0, code: c, reason: reason.toString(), answered: c !== 1006 });
+      const text = reason.toString() || (c === 1006 ? 'the connection closed without a close frame' : '');
+      resolve({ ms: performance.now() - t0, code: c, reason: text, answered: c !== 1006 });
     };
     ws.once('close', onClose);
     ws.on('error', () => {});

@@ -33,8 +33,18 @@ export interface UpgradeAnswer {
   endpoint?: string | undefined;
 }
 
+/**
+ * What happened to an open connection while no one was waiting on it: ws parses bytes that
+ * arrived with the 101 (or between two echoes) on its own schedule, so a protocol error or a
+ * close can come before the next listener is attached. The first of each is kept here.
+ */
+export interface Watch {
+  error?: Error & { code?: string };
+  close?: { code: number; reason: string };
+}
+
 export type HandshakeOutcome =
-  | { ok: true; ws: WebSocket; answer: UpgradeAnswer }
+  | { ok: true; ws: WebSocket; answer: UpgradeAnswer; watch: Watch }
   | { ok: false; answer?: UpgradeAnswer; verdict: Verdict };
 
 /**
@@ -49,6 +59,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
     let answer: UpgradeAnswer | undefined;
     let settled = false;
     let sentKey: string | undefined;
+    const watch: Watch = {};
     const ws = new WebSocket(req.target.url, req.subprotocols, {
       createConnection: () => req.socket,
       headers: req.headers,
@@ -86,8 +97,15 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin }) });
       });
     });
-    ws.on('open', () => finish({ ok: true, ws, answer: answer! }));
+    ws.on('open', () => finish({ ok: true, ws, answer: answer!, watch }));
+    ws.on('close', (code: number, reason: Buffer) => {
+      watch.close ??= { code, reason: reason.toString() };
+    });
     ws.on('error', (err: Error) => {
+      if (settled) {
+        watch.error ??= err;
+        return;
+      }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
       finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where) });
     });
@@ -137,14 +155,18 @@ function refused101(err: Error, answer: UpgradeAnswer, sentKey: string | undefin
     const expected = sentKey ? acceptKey(sentKey) : 'unknown';
     return verdict('bad-accept', '101 came with a wrong Sec-WebSocket-Accept', [
       `sent key ${sentKey ?? '?'}: expected accept ${expected}, got ${got === undefined ? 'no header' : JSON.stringify(got)}`,
-      `answered by ${answer.endpoint ? `wstrace endpoint "${answer.endpoint}"` : String(answer.headers.server ?? 'an unknown server')}`,
+      `answered by ${answer.endpoint ? `wstrace endpoint "${answer.endpoint}"` : answer.headers.server ? `Server: ${String(answer.headers.server)}` : 'a server that names itself nowhere (no Server header)'}`,
     ]);
   }
   if (/subprotocol/i.test(msg)) {
     const chosen = answer.headers['sec-websocket-protocol'];
-    return verdict('subprotocol-mismatch', `offered ${offered.join(', ') || 'no subprotocol'}, 101 answered ${chosen ? JSON.stringify(chosen) : 'none'}`, [
-      msg,
-      'a hop may have dropped Sec-WebSocket-Protocol, or the server does not accept the offered protocol',
+    const list = offered.map((p) => JSON.stringify(p)).join(', ');
+    // RFC 6455 §4.1: a client must fail the connection when the 101 picks none of its offers.
+    return verdict('subprotocol-mismatch', `offered subprotocol ${list || '(none)'}, but the 101 chose ${chosen ? JSON.stringify(chosen) : 'none'}`, [
+      `ws refused the 101: ${msg}`,
+      answer.endpoint
+        ? `the 101 came from wstrace endpoint "${answer.endpoint}": it does not accept ${list} (start it with --subprotocol), or a hop dropped Sec-WebSocket-Protocol`
+        : 'a hop may have dropped Sec-WebSocket-Protocol, or the server does not accept the offered protocol',
     ]);
   }
   if (/extension/i.test(msg)) {

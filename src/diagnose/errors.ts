@@ -7,12 +7,20 @@ export type Phase = 'resolve' | 'connect' | 'tls' | 'upgrade' | 'open' | 'echo' 
 export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number): Verdict {
   const errno = errnoOf(err);
   const msg = messageOf(err);
-  const ev = [errno ? `${errno}: ${msg}` : msg];
+  // Node's messages usually name the errno already ("connect ECONNREFUSED 127.0.0.1:1"); our own
+  // deadline's errno is an internal marker. Prefix the errno only when the message lacks it.
+  const ev = [errno && errno !== 'ETIMEDOUT_DEADLINE' && !msg.includes(errno) ? `${errno}: ${msg}` : msg];
   if (phase === 'resolve') return verdict('dns-failure', `cannot resolve ${target}`, ev);
   if (phase === 'connect') {
     if (errno === 'ETIMEDOUT_DEADLINE') return verdict('connect-timeout', `no TCP answer from ${target} within ${timeoutMs} ms`, ev);
     if (errno === 'ECONNREFUSED') return verdict('connect-refused', `${target} refused the connection`, ev);
     if (errno === 'ETIMEDOUT') return verdict('connect-timeout', `no TCP answer from ${target}`, ev);
+    // The TCP handshake completed (a refusal would be ECONNREFUSED) and the peer reset at once:
+    // what HAProxy/ELB do with no healthy backend, or a firewall that kills new flows.
+    if (errno === 'ECONNRESET') {
+      return verdict('no-response', `${target} accepted the connection and reset it before any answer`, ev,
+        'a hop with no healthy backend, or a firewall, resets new connections: check that hop\'s backends and logs');
+    }
     return verdict('connect-failed', `cannot connect to ${target}`, ev);
   }
   if (phase === 'tls') {
@@ -38,9 +46,19 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
   return verdict('connection-dropped', `the connection to ${target} failed in the ${phase} phase`, ev);
 }
 
+const PHASE_WAIT: Record<Phase, string> = {
+  resolve: 'DNS lookup sent',
+  connect: 'TCP SYN sent',
+  tls: 'TLS ClientHello sent',
+  upgrade: 'upgrade request sent, waiting for the status line',
+  open: 'waiting for the connection to open',
+  echo: 'message sent, waiting for the echo',
+  close: 'close frame sent, waiting for the peer\'s',
+};
+
 /** An Error whose errno marks our own deadline, so the phase knows it was a timeout. */
 export function deadlineError(phase: Phase, ms: number): Error & { code: string } {
-  const err = new Error(`${phase} deadline of ${ms} ms expired`) as Error & { code: string };
+  const err = new Error(`${PHASE_WAIT[phase]}: nothing within the ${ms} ms deadline (--timeout)`) as Error & { code: string };
   err.code = 'ETIMEDOUT_DEADLINE';
   return err;
 }

@@ -14,6 +14,7 @@ import { buildReport, type HandshakeReport } from './inspect.js';
 import { explainUpgradeRequired } from './explain.js';
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
+import { isValidCloseCode } from '../protocol/close-codes.js';
 
 export interface EchoOptions {
   host?: string;
@@ -125,8 +126,12 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   /** `wstrace:close[:CODE]`: the endpoint starts the close handshake and waits at most closeTimeoutMs for the reply. */
   function startClose(ws: WebSocket, conn: Conn, text: string): void {
     const requested = Number(text.slice(CLOSE_REQUEST_PREFIX.length + 1));
-    const code = Number.isInteger(requested) && requested >= 1000 ? requested : 1000;
-    ws.close(code, 'requested by client');
+    // ws throws on codes that may not appear on the wire (1005, 1006, 2000…, RFC 6455 §7.4.1):
+    // a client must not be able to crash the endpoint by asking for one.
+    const valid = Number.isInteger(requested) && isValidCloseCode(requested);
+    const code = valid ? requested : 1000;
+    clearTimeout(conn.closeTimer);
+    ws.close(code, valid || text === CLOSE_REQUEST_PREFIX ? 'requested by client' : `requested code is not valid on the wire: ${text.slice(CLOSE_REQUEST_PREFIX.length + 1, 40)}`);
     conn.closeTimer = setTimeout(() => {
       log.info({ waitedMs: closeTimeoutMs }, 'client never answered our close frame: dropping it');
       ws.terminate();

@@ -11,17 +11,19 @@ export interface HeaderPair {
 
 /** Parses a `--header "Name: value"` argument; rejects what would corrupt a request head. */
 export function parseHeader(text: string, what = '--header'): HeaderPair {
+  // JSON quoting shows a CR/LF/NUL as \r\n\0 in the one-line error instead of breaking it.
+  const quoted = JSON.stringify(text);
   const colon = text.indexOf(':');
   if (colon <= 0) {
-    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": expected "Name: value"`);
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} ${quoted}: expected "Name: value"`);
   }
   const name = text.slice(0, colon).trim();
   const value = text.slice(colon + 1).trim();
   if (!TOKEN.test(name)) {
-    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": "${name}" is not a valid header name`);
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} ${quoted}: ${JSON.stringify(name)} is not a valid header name`);
   }
   if (!FIELD_VALUE.test(value)) {
-    throw new InputError('ERR_BAD_HEADER', `bad ${what} "${text}": the value has control characters`);
+    throw new InputError('ERR_BAD_HEADER', `bad ${what} ${quoted}: the value has control characters`);
   }
   return { name, value };
 }
