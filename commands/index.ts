@@ -2,6 +2,10 @@ import type { CommandModule } from 'yargs';
 import { echoCommand } from './echo.js';
 import { clientCommand } from './client.js';
 import { proxyCommand } from './proxy.js';
+import { bisectCommand } from './bisect.js';
+import { demoCommand } from './demo.js';
+import { chainCommand } from './chain.js';
+import { probeCommand } from './probe.js';
 
 // Explicit list (not commandDir): it sees .ts sources and stays lazy.
-export const commands = [echoCommand, clientCommand, proxyCommand] as unknown as CommandModule[];
+export const commands = [echoCommand, clientCommand, proxyCommand, bisectCommand, demoCommand, chainCommand, probeCommand] as unknown as CommandModule[];
