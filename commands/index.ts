@@ -8,4 +8,4 @@ import { chainCommand } from './chain.js';
 import { probeCommand } from './probe.js';
 
 // Explicit list (not commandDir): it sees .ts sources and stays lazy.
-export const commands = [echoCommand, clientCommand, proxyCommand, bisectCommand, demoCommand, chainCommand, probeCommand] as unknown as CommandModule[];
+export const commands = [echoCommand, clientCommand, proxyCommand, chainCommand, bisectCommand, probeCommand, demoCommand] as unknown as CommandModule[];
