@@ -1,16 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
-
-interface EchoArgs extends GlobalArgs {
-  host: string;
-  port: number;
-  path: string;
-  name: string;
-  subprotocol?: string[];
-  'max-payload': string;
-  'tls-cert'?: string;
-  'tls-key'?: string;
-}
+import type { EchoCommandArgs as EchoArgs } from '../src/run/echo.js';
 
 export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
   command: 'echo',
