@@ -9,7 +9,7 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
     y
       .positional('url', { type: 'string', demandOption: true, describe: 'ws:// or wss:// URL' })
       .option('message', { type: 'string', describe: 'text to echo (default "hello from wstrace")' })
-      .option('count', { type: 'number', default: 1, describe: 'echo round trips (0: handshake and close only)' })
+      .option('count', { type: 'number', describe: 'echo round trips, default 1 (0: handshake and close only); in load mode the total messages' })
       .option('interval', { type: 'string', default: '0ms', describe: 'pause between round trips' })
       .option('size', { type: 'string', describe: 'send generated messages of this many bytes (k/M) instead of --message' })
       .option('binary', { type: 'boolean', default: false, describe: 'send binary messages' })
@@ -20,8 +20,13 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
       .option('deflate', { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' })
       .option('insecure', { type: 'boolean', default: false, describe: 'do not verify the TLS certificate' })
       .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust' })
+      .option('concurrency', { type: 'number', describe: 'load mode: connections held open at once (default 1)' })
+      .option('pipeline', { type: 'number', describe: 'load mode: messages in flight per connection (default 1; 128 with --rate)' })
+      .option('rate', { type: 'number', describe: 'load mode: messages per second over all connections; latency counts from each intended send time' })
+      .option('duration', { type: 'string', describe: 'load mode: stop after this long (default 10s when no --count)' })
       .example('$0 client ws://127.0.0.1:8080/echo --inspect', 'one echo, and the handshake as the endpoint saw it')
-      .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON') as Argv<ClientCommandArgs>,
+      .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON')
+      .example('$0 client ws://127.0.0.1:8080/echo --concurrency 50 --pipeline 8 --size 1k --duration 10s', 'load: 50 connections, 8 in flight each, for 10 s') as Argv<ClientCommandArgs>,
   handler: async (args) => {
     const { runClientCommand } = await import('../src/run/client.js');
     await runClientCommand(args);

@@ -7,11 +7,13 @@ import { isToken } from '../net/header.js';
 import { reporterFor } from '../report/output.js';
 import { renderClientEvent } from '../report/client.js';
 import { runClient } from '../client/run.js';
+import { isLoadMode, type LoadArgs } from '../load/args.js';
 
-export interface ClientCommandArgs extends GlobalArgs {
+export interface ClientCommandArgs extends GlobalArgs, LoadArgs {
   url: string;
   message?: string;
-  count: number;
+  /** Undefined = 1 here; in load mode, no message limit (see src/load/command.ts). */
+  count?: number;
   interval: string;
   size?: string;
   binary: boolean;
@@ -26,7 +28,9 @@ export interface ClientCommandArgs extends GlobalArgs {
 
 export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
-  if (!Number.isInteger(args.count) || args.count < 0) throw new InputError('ERR_BAD_COUNT', `bad --count "${args.count}": use a whole number ≥ 0`);
+  if (isLoadMode(args)) return (await import('../load/command.js')).runLoadCommand(args);
+  const count = args.count ?? 1;
+  if (!Number.isInteger(count) || count < 0) throw new InputError('ERR_BAD_COUNT', `bad --count "${count}": use a whole number ≥ 0`);
   const subprotocols = list(args.subprotocol);
   for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
   const result = await runClient(
@@ -34,7 +38,7 @@ export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
       target,
       timeoutMs: timeoutMs(args),
       message: args.message,
-      count: args.count,
+      count,
       intervalMs: parseDuration(args.interval, '--interval'),
       size: args.size === undefined ? undefined : parseBytes(args.size, '--size'),
       binary: args.binary,

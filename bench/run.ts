@@ -1,0 +1,89 @@
+/**
+ * `npm run bench [-- --quick | --smoke] [--out PATH] [--only echo,hops,memory,startup]`
+ *
+ * Starts every peer on loopback, runs the same workload against each in the same run, prints
+ * absolute figures and the ratio to the reference peer, and writes bench/results.json. A
+ * benchmark reports; it does not judge the build: a missed target is a "NO" in the table, not a
+ * failing exit code. Exit 1 only when the harness itself breaks, 2 for a bad option.
+ */
+import path from 'node:path';
+import { BENCH_DIST, REPO_ROOT, startNode, version, type Child } from './lib/procs.js';
+import { machine, renderTable, writeResults, type Row } from './lib/results.js';
+import { PROFILES, type Context, type Profile } from './sections/context.js';
+import { echoSection } from './sections/echo.js';
+import { hopsSection } from './sections/hops.js';
+import { memorySection } from './sections/memory.js';
+import { startupSection } from './sections/startup.js';
+
+const SECTIONS = { echo: echoSection, hops: hopsSection, memory: memorySection, startup: startupSection } as const;
+type SectionName = keyof typeof SECTIONS;
+
+interface Args {
+  profile: Profile;
+  out: string;
+  only: SectionName[];
+}
+
+function parseArgs(argv: string[]): Args {
+  let profile: Profile = PROFILES.full;
+  let out = path.join(REPO_ROOT, 'bench', 'results.json');
+  let only = Object.keys(SECTIONS) as SectionName[];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') profile = PROFILES.quick;
+    else if (a === '--smoke') profile = PROFILES.smoke;
+    else if (a === '--out' || a.startsWith('--out=')) {
+      const v = a === '--out' ? argv[++i] : a.slice('--out='.length);
+      if (!v) usage('--out needs a file path');
+      out = path.resolve(v);
+    } else if (a === '--only' || a.startsWith('--only=')) {
+      const v = (a === '--only' ? argv[++i] : a.slice('--only='.length)) ?? '';
+      only = v.split(',').filter(Boolean) as SectionName[];
+      const bad = only.find((s) => !(s in SECTIONS));
+      if (bad || only.length === 0) usage(`bad --only "${v}": use a comma list of ${Object.keys(SECTIONS).join(', ')}`);
+    } else if (a === '-h' || a === '--help') {
+      process.stdout.write('usage: node dist/bench/run.js [--quick | --smoke] [--out PATH] [--only echo,hops,memory,startup]\n');
+      process.exit(0);
+    } else usage(`unknown option "${a}"`);
+  }
+  return { profile, out, only };
+}
+
+function usage(msg: string): never {
+  process.stderr.write(`error: ${msg}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const log = (text: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(3).padStart(7)}] ${text}\n`);
+  const machineText = machine([
+    `nginx ${version('/usr/sbin/nginx', ['-v'], /nginx\/([\d.]+)/)}`,
+    `HAProxy ${version('/usr/sbin/haproxy', ['-v'], /version ([\d.]+)/i)}`,
+  ]);
+  log(`bench (${args.profile.name}) on ${machineText}`);
+  let origin: Child | undefined;
+  const rows: Row[] = [];
+  let broken = false;
+  try {
+    origin = await startNode('ws echo (bare)', path.join(BENCH_DIST, 'peers', 'ws-echo.js'), []);
+    const ctx: Context = { profile: args.profile, origin, log };
+    for (const name of args.only) {
+      try {
+        rows.push(...(await SECTIONS[name](ctx)));
+      } catch (e) {
+        broken = true;
+        log(`section ${name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  } finally {
+    await origin?.stop();
+  }
+  process.stdout.write(`\n${renderTable(rows).join('\n')}\n\n`);
+  writeResults(args.out, machineText, args.profile.name, rows);
+  log(`wrote ${path.relative(process.cwd(), args.out) || args.out} (${rows.length} rows) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (broken) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,96 @@
+import { InputError } from '../errors.js';
+import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseDuration } from '../net/duration.js';
+import { parseBytes } from '../net/size.js';
+import { parseWsUrl } from '../net/url.js';
+import { isToken } from '../net/header.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../constants.js';
+import { reporterFor } from '../report/output.js';
+import { formatProgress, renderLoadEvent } from '../report/load.js';
+import { runLoad } from './run.js';
+import { MAX_CONNECTIONS, MAX_PIPELINE } from './options.js';
+import type { LoadArgs } from './args.js';
+
+/** The client options a load run shares with one-shot mode. */
+interface SharedArgs extends GlobalArgs, LoadArgs {
+  url: string;
+  message?: string;
+  count?: number;
+  interval?: string;
+  size?: string;
+  binary: boolean;
+  header?: string[];
+  subprotocol?: string[];
+  origin?: string;
+  inspect: boolean;
+  deflate: boolean;
+  insecure: boolean;
+  ca?: string;
+}
+
+function wholeNumber(value: number | undefined, name: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --${name} "${value}": use a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** `wstrace client URL --concurrency C …`: validate at the edge, run, print, set the exit code. */
+export async function runLoadCommand(args: SharedArgs): Promise<void> {
+  const target = parseWsUrl(args.url);
+  const connections = wholeNumber(args.concurrency, 'concurrency', 1, MAX_CONNECTIONS) ?? 1;
+  const pipeline = wholeNumber(args.pipeline, 'pipeline', 1, MAX_PIPELINE);
+  const count = wholeNumber(args.count, 'count', 0, Number.MAX_SAFE_INTEGER);
+  if (args.rate !== undefined && !(Number.isFinite(args.rate) && args.rate > 0 && args.rate <= 10_000_000)) {
+    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --rate "${args.rate}": use messages per second over all connections, more than 0`);
+  }
+  const durationMs = args.duration === undefined ? undefined : parseDuration(args.duration, '--duration');
+  if (durationMs === 0) throw new InputError('ERR_BAD_DURATION', `bad --duration "${args.duration}": must be more than 0`);
+  if (args.inspect) throw new InputError('ERR_BAD_LOAD_OPTION', '--inspect is for one connection: drop --concurrency/--rate/--duration/--pipeline to use it');
+  if (args.interval !== undefined && parseDuration(args.interval, '--interval') > 0) {
+    throw new InputError('ERR_BAD_LOAD_OPTION', '--interval paces one connection: in load mode use --rate (messages per second over all connections)');
+  }
+  const size = args.size === undefined ? undefined : parseBytes(args.size, '--size');
+  if (size !== undefined && size > DEFAULT_MAX_PAYLOAD_BYTES) {
+    throw new InputError('ERR_BAD_SIZE', `bad --size "${args.size}": at most ${DEFAULT_MAX_PAYLOAD_BYTES} bytes`);
+  }
+  const subprotocols = list(args.subprotocol);
+  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
+
+  // Ctrl-C ends the run early but still drains, closes and prints the summary; a second one kills.
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.once('SIGINT', onSigint);
+  const progress = process.stderr.isTTY ? (p: Parameters<typeof formatProgress>[0]) => void process.stderr.write(formatProgress(p) + '\n') : undefined;
+  try {
+    const result = await runLoad(
+      {
+        client: {
+          target,
+          timeoutMs: timeoutMs(args),
+          headers: headersFrom(args.header),
+          subprotocols,
+          origin: args.origin,
+          deflate: args.deflate,
+          insecure: args.insecure,
+          ca: readFileArg(args.ca, '--ca'),
+        },
+        connections,
+        count,
+        durationMs,
+        size,
+        message: args.message,
+        binary: args.binary,
+        pipeline,
+        rate: args.rate,
+        signal: stop.signal,
+        ...(progress ? { onProgress: progress } : {}),
+      },
+      reporterFor(args.json, renderLoadEvent),
+    );
+    process.exitCode = result.ok ? 0 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

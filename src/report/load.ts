@@ -1,0 +1,44 @@
+import type { Event } from './reporter.js';
+import { renderVerdict, row } from './format.js';
+import { formatBytes } from '../net/size.js';
+import { formatMs } from '../net/duration.js';
+import type { Verdict } from '../diagnose/catalogue.js';
+import type { LoadProgress } from '../load/options.js';
+
+const PAD = ' '.repeat(20);
+const fixed = (v: unknown, digits = 3) => (typeof v === 'number' ? v.toFixed(digits) : '?');
+const int = (v: unknown) => (typeof v === 'number' ? Math.round(v).toLocaleString('en-US') : '?');
+const detail = (label: string, text: string) => `${PAD}${label.padEnd(11)}${text}`;
+
+/** Human lines for a load run: the summary block, then ok or the verdict. */
+export function renderLoadEvent(ev: Event): string[] | undefined {
+  if (ev.event === 'load') return renderSummary(ev);
+  if (ev.event === 'result') {
+    if (ev.ok) return [`ok: every connection upgraded, echoed and closed cleanly`];
+    return renderVerdict(ev.verdict as Verdict);
+  }
+  return undefined;
+}
+
+function renderSummary(ev: Event): string[] {
+  const lat = ev.latencyMs as { p50: number; p90: number; p99: number; max: number };
+  const hs = ev.handshakeMs as { p50: number; p99: number; max: number };
+  const errors = Object.entries((ev.errors ?? {}) as Record<string, number>);
+  const mode = ev.rate ? `${int(ev.rate)} msgs/s paced, up to ${int(ev.pipeline)} in flight each` : `${int(ev.pipeline)} in flight each`;
+  const lines = [
+    row(Number(ev.t ?? 0), 'load', `${int(ev.opened)}/${int(ev.connections)} connections to ${String(ev.url)}, ${formatBytes(Number(ev.size))} ${ev.binary ? 'binary' : 'text'}, ${mode}`),
+    detail('messages', `${Number(ev.messages) ? `${int(ev.messages)} echoed in ${formatMs(Number(ev.durationMs))}` : 'none echoed'}${ev.unsent ? `, ${int(ev.unsent)} due but never sent (the target could not keep up)` : ''}`),
+  ];
+  if (Number(ev.messages) > 0) {
+    lines.push(detail('latency', `p50 ${fixed(lat.p50)}  p90 ${fixed(lat.p90)}  p99 ${fixed(lat.p99)}  max ${fixed(lat.max)} ms${ev.correctedForCoordinatedOmission ? ' (from each intended send time)' : ''}`));
+    lines.push(detail('throughput', `${int(ev.msgsPerSec)} msgs/s, ${formatBytes(Number(ev.bytesPerSec))}/s`));
+  }
+  if (Number(ev.opened) > 0) lines.push(detail('handshake', `p50 ${fixed(hs.p50, 1)}  p99 ${fixed(hs.p99, 1)}  max ${fixed(hs.max, 1)} ms`));
+  lines.push(detail('errors', errors.length ? errors.map(([code, n]) => `${code} ×${n}`).join(', ') : 'none'));
+  return lines;
+}
+
+/** One progress line for stderr: `[  2.001] progress  …`. */
+export function formatProgress(p: LoadProgress): string {
+  return row(p.t, 'progress', `${int(p.messages)} echoed, ${int(p.msgsPerSec)}/s, ${int(p.open)} open, ${int(p.errors)} errors, p50 ${fixed(p.p50)} ms, p99 ${fixed(p.p99)} ms`);
+}
