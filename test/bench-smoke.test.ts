@@ -10,19 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from './helpers/cli.js';
+import type { Row } from '../bench/lib/results.js';
 
-interface Row {
-  metric: string;
-  subject: string;
-  peer: string;
-  value: number | null;
-  peerValue: number | null;
-  unit: string;
-  ratio: number | null;
-  target: string;
-  met: boolean | null;
-  note?: string;
-}
 
 /** Every metric the harness must report (smoke names its sizes, so match by prefix). */
 const EXPECTED: [RegExp, string][] = [

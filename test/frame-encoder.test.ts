@@ -12,20 +12,10 @@ import { FrameParser, type FrameParserOptions } from '../src/protocol/frame-pars
 import { FrameError, type FrameErrorCode } from '../src/protocol/frame-error.js';
 import { encodeClosePayload } from '../src/protocol/close-codes.js';
 import { Opcode, type Frame } from '../src/protocol/frame.js';
+import { prng } from './helpers/prng.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-/** mulberry32: tiny seeded PRNG so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('encodeFrame: wire format', () => {
   it('matches the RFC 6455 §5.7 examples byte for byte', () => {

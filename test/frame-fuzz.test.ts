@@ -4,18 +4,8 @@ import { FrameParser, type FrameParserOptions } from '../src/protocol/frame-pars
 import { FrameError, FRAME_ERROR_CODES } from '../src/protocol/frame-error.js';
 import { encodeFrame } from '../src/protocol/frame-encoder.js';
 import { encodeClosePayload } from '../src/protocol/close-codes.js';
+import { prng } from './helpers/prng.js';
 
-/** mulberry32: tiny seeded PRNG so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ITERATIONS = 100_000;
 

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { headersFrom, list, readFileArg, timeoutMs } from '../cli-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';
 import { parseWsUrl } from '../net/url.js';
@@ -9,24 +9,11 @@ import { reporterFor } from '../report/output.js';
 import { formatProgress, renderLoadEvent } from '../report/load.js';
 import { runLoad } from './run.js';
 import { MAX_CONNECTIONS, MAX_PIPELINE } from './options.js';
-import type { LoadArgs } from './args.js';
+import type { ClientCommandArgs } from '../run/client.js';
 
 /** The client options a load run shares with one-shot mode. */
-interface SharedArgs extends GlobalArgs, LoadArgs {
-  url: string;
-  message?: string;
-  count?: number;
-  interval?: string;
-  size?: string;
-  binary: boolean;
-  header?: string[];
-  subprotocol?: string[];
-  origin?: string;
-  inspect: boolean;
-  deflate: boolean;
-  insecure: boolean;
-  ca?: string;
-}
+/** The client command's arguments: load mode is the client with load options. */
+type SharedArgs = ClientCommandArgs;
 
 function wholeNumber(value: number | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
