@@ -38,7 +38,9 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
       return verdict('handshake-timeout', `${target} accepted the connection but sent no HTTP answer within ${timeoutMs} ms`, ev);
     }
     if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_NO_RESPONSE') {
-      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev);
+      // A TLS-only port drops plain HTTP without a word: the likeliest cause on a fresh setup.
+      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev,
+        'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
     }
     if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
     return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);

@@ -7,6 +7,7 @@ import {
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
 } from '../constants.js';
 import { listen } from '../net/listen.js';
+import { InputError, messageOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -49,6 +50,15 @@ interface Conn {
   closeTimer?: NodeJS.Timeout;
 }
 
+/** A PEM file that is not one (or a key that does not match) is the user's input error, not a crash. */
+function createTlsServer(tls: { cert: Buffer; key: Buffer }): Server {
+  try {
+    return createHttpsServer({ cert: tls.cert, key: tls.key });
+  } catch (e) {
+    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key: ${messageOf(e)}`);
+  }
+}
+
 export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const host = opts.host ?? DEFAULT_HOST;
   const name = opts.name ?? DEFAULT_ECHO_NAME;
@@ -58,7 +68,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const accepted = opts.subprotocols ?? [];
   const conns = new Map<WebSocket, Conn>();
 
-  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createHttpServer();
+  const server: Server = opts.tls ? createTlsServer(opts.tls) : createHttpServer();
   // Never time out idle clients on our own (zrok's endpoint drops them at ~10 s): the path's
   // idle behaviour is what users come to measure.
   server.requestTimeout = 0;
