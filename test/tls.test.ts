@@ -69,3 +69,16 @@ test('TLS input errors: unreadable files, a cert without its key, a key as the c
   assertInputError(await runCli(['echo', '--port', '0', '--tls-cert', CERT, '--tls-key', tls('other-key.pem')]), '--tls-key');
   assertInputError(await runCli(['client', 'wss://127.0.0.1:1/', '--ca', '/nonexistent-ca.pem']), '/nonexistent-ca.pem');
 });
+
+test('bisect over wss:// hops: untrusted is a tls-failure at the origin; --ca makes the path green', async (t) => {
+  const echo = await tlsEcho(t);
+  const untrusted = await runCli(['bisect', echo.url, '--json', '--timeout', '3s'], { timeoutMs: 15_000 });
+  assert.equal(untrusted.code, 1, untrusted.stderr);
+  const bad = resultOf(untrusted.stdout) as unknown as { break: { inner: number | null; code: string } };
+  assert.equal(bad.break.inner, null);
+  assert.equal(bad.break.code, 'tls-failure');
+  const trusted = await runCli(['bisect', echo.url, '--ca', CERT, '--json'], { timeoutMs: 15_000 });
+  assert.equal(trusted.code, 0, trusted.stdout + trusted.stderr);
+  const insecure = await runCli(['bisect', echo.url, '--insecure', '--json'], { timeoutMs: 15_000 });
+  assert.equal(insecure.code, 0, insecure.stdout + insecure.stderr);
+});

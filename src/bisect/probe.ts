@@ -8,6 +8,9 @@ import type { HopResult, HopSpec, ProbeRun } from './types.js';
 export interface ProbeSettings {
   timeoutMs: number;
   message?: string | undefined;
+  /** TLS trust for wss:// hops, as in the client. */
+  insecure?: boolean | undefined;
+  ca?: Buffer | undefined;
 }
 
 /**
@@ -18,7 +21,7 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true },
+    { target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true, insecure: s.insecure, ca: s.ca },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');

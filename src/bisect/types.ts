@@ -22,6 +22,9 @@ export interface BisectOptions {
   message?: string;
   /** Probes per hop (strategy `all` only): finds intermittent hops. */
   repeat?: number;
+  /** TLS trust for wss:// hops: skip verification, or trust these CA certificates. */
+  insecure?: boolean;
+  ca?: Buffer | undefined;
 }
 
 /** One handshake + echo attempt against one URL. */

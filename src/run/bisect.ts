@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { reporterFor } from '../report/output.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { bisect, buildHops, STRATEGIES, type Strategy } from '../bisect/index.js';
@@ -12,6 +12,8 @@ export interface BisectCommandArgs extends GlobalArgs {
   strategy: string;
   message?: string;
   repeat: number;
+  insecure: boolean;
+  ca?: string;
 }
 
 /** Largest --repeat: each probe is a full handshake + echo, and they run in sequence per hop. */
@@ -31,7 +33,7 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
   }
   const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: list(args.header), hopHeaders: list(args['hop-header']) });
   const result = await bisect(
-    { hops, strategy, repeat, timeoutMs: timeoutMs(args), message: args.message },
+    { hops, strategy, repeat, timeoutMs: timeoutMs(args), message: args.message, insecure: args.insecure, ca: readFileArg(args.ca, '--ca') },
     reporterFor(args.json, renderBisectEvent),
   );
   process.exitCode = result.ok ? 0 : 1;
