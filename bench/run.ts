@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { BENCH_DIST, REPO_ROOT, startNode, version, type Child } from './lib/procs.js';
 import { machine, renderTable, writeResults, type Row } from './lib/results.js';
+import { stamp } from '../src/report/format.js';
 import { PROFILES, type Context, type Profile } from './sections/context.js';
 import { echoSection } from './sections/echo.js';
 import { hopsSection } from './sections/hops.js';
@@ -57,7 +58,7 @@ function usage(msg: string): never {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const log = (text: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(3).padStart(7)}] ${text}\n`);
+  const log = (text: string) => process.stderr.write(`${stamp(performance.now() - t0)} ${text}\n`);
   const machineText = machine([
     `nginx ${version('/usr/sbin/nginx', ['-v'], /nginx\/([\d.]+)/)}`,
     `HAProxy ${version('/usr/sbin/haproxy', ['-v'], /version ([\d.]+)/i)}`,

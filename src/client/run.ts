@@ -44,7 +44,7 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
     emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null });
     try {
       const openedAt = performance.now();
-      result.verdict = await converse(ws, o, t0, emit, result, outcome);
+      result.verdict = await converse(ws, o, t0, openedAt, emit, result, outcome);
       if (result.verdict?.code === 'connection-dropped' && result.echoes.matched >= 2) {
         const ageMs = performance.now() - openedAt;
         emit({ event: 'confirm', t: rel(t0), check: 'max-lifetime', note: `reconnecting to see whether a connection dies again at ${(ageMs / 1000).toFixed(1)} s of age` });
@@ -56,7 +56,7 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
         result.closeCode = c.code;
         emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
         if (!c.answered && !result.verdict) {
-          result.verdict = verdict('close-unanswered', `no close frame came back within ${o.timeoutMs} ms of ours`, [c.reason, 'the socket was destroyed at the deadline'],);
+          result.verdict = verdict('close-unanswered', `no close frame came back within ${o.timeoutMs} ms of ours`, [c.reason, 'the socket was destroyed at the deadline']);
         }
       }
     }
@@ -68,8 +68,9 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
 }
 
 /** Open connection: optional inspect, then the echo round trips. Returns a verdict on failure. */
-async function converse(ws: WebSocket, o: ResolvedClientOptions, t0: number, emit: Emit, result: ClientResult, outcome: HandshakeOutcome & { ok: true }): Promise<Verdict | undefined> {
-  const openedAt = performance.now();
+async function converse(
+  ws: WebSocket, o: ResolvedClientOptions, t0: number, openedAt: number, emit: Emit, result: ClientResult, outcome: HandshakeOutcome & { ok: true },
+): Promise<Verdict | undefined> {
   let lastTraffic = openedAt;
   const ctx = {
     marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,

@@ -1,16 +1,12 @@
-import { createRequire } from 'node:module';
+import { loadOptional } from '../optional.js';
 
 type MaskFn = (source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number) => void;
 
 // RFC 6455 §5.3: payload[i] ^ mask[i % 4]. bufferutil (an optional dependency ws uses too) does
-// it natively; without it, XOR four bytes at a time through aligned views. A byte loop cost ~60 ms per 16 MiB, long
-// enough to stall every other socket in the process (probe's max-message, the frame tap).
-let native: MaskFn | undefined;
-try {
-  if (!process.env.WS_NO_BUFFER_UTIL) native = (createRequire(import.meta.url)('bufferutil') as { mask: MaskFn }).mask;
-} catch {
-  native = undefined;
-}
+// it natively; without it, XOR four bytes at a time through aligned views. A byte loop cost
+// ~60 ms per 16 MiB, long enough to stall every other socket in the process (probe's
+// max-message, the frame tap).
+const native = loadOptional<{ mask: MaskFn }>('bufferutil', 'WS_NO_BUFFER_UTIL')?.mask;
 
 /** Writes `source[0..length) ^ mask` into `output` at `offset`. `source` is not modified. */
 export function applyMask(source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number): void {

@@ -27,7 +27,8 @@ export interface FrameEvent {
   closeReason?: string;
 }
 
-const ARROW: Record<Direction, string> = { up: 'client → upstream', down: 'upstream → client' };
+/** How a direction reads in output: `up` is what the client sent, `down` what it got. */
+export const ARROW: Record<Direction, string> = { up: 'client → upstream', down: 'upstream → client' };
 
 /**
  * `--trace-frames`: a FrameTap per direction. The tap forwards every chunk before parsing, so

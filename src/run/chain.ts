@@ -6,7 +6,7 @@ import { table, stamp } from '../report/format.js';
 import type { Event } from '../report/reporter.js';
 import { serveUntilSignal } from '../serve.js';
 import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, type Layer } from '../chain/index.js';
-import { describeFrame, type FrameEvent } from '../proxy/frame-log.js';
+import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 
 export interface ChainCommandArgs extends GlobalArgs {
   file?: string;
@@ -59,7 +59,7 @@ function renderer(): (ev: Event) => string[] | undefined {
     }
     if (ev.event === 'frame') {
       const f = ev as unknown as FrameEvent & { t: number };
-      return [`${stamp(f.t)} ${f.hop.padEnd(nameWidth)} ${f.dir === 'up' ? 'client → upstream' : 'upstream → client'}  ${describeFrame(f)}`];
+      return [`${stamp(f.t)} ${f.hop.padEnd(nameWidth)} ${ARROW[f.dir]}  ${describeFrame(f)}`];
     }
     if (ev.event === 'stopped') return [`stopped (${String(ev.signal)})`];
     return undefined;

@@ -4,7 +4,7 @@ import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
 import { startProxy } from '../proxy/server.js';
-import { describeFrame, type FrameEvent } from '../proxy/frame-log.js';
+import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
 import { stamp } from '../report/format.js';
@@ -51,7 +51,7 @@ function render(ev: Event): string[] | undefined {
   }
   if (ev.event === 'frame') {
     const f = ev as unknown as FrameEvent;
-    return [`${stamp(Number(ev.t))} ${f.dir === 'up' ? 'client → upstream' : 'upstream → client'}  ${describeFrame(f)}`];
+    return [`${stamp(Number(ev.t))} ${ARROW[f.dir]}  ${describeFrame(f)}`];
   }
   return undefined;
 }

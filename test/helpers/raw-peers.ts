@@ -221,6 +221,19 @@ export function resettingServer(phase: ServerResetPhase): Promise<PeerServer> {
   return peer.listen();
 }
 
+/** The forwarders' upstream leg: tracked in `upstreams` while open; either side closing closes the other. */
+function dialUpstream(client: Socket, targetPort: number, upstreams: Set<Socket>): Socket {
+  const up = net.connect({ host: '127.0.0.1', port: targetPort });
+  upstreams.add(up);
+  up.on('error', () => client.destroy());
+  up.once('close', () => {
+    upstreams.delete(up);
+    client.destroy();
+  });
+  client.once('close', () => up.destroy());
+  return up;
+}
+
 /**
  * A forwarder (HTTP/1.1 head aware, no WebSocket library) in front of `targetPort` that drops
  * the hop-by-hop Upgrade and Connection headers and adds no Via: classic ELB, or nginx without
@@ -234,14 +247,7 @@ export function stripForwarder(targetPort: number): Promise<PeerServer & { upstr
       const kept = head.headers.filter(([k]) => !/^(upgrade|connection)$/i.test(k));
       const text = [head.line, ...kept.map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
       forwarded.push(text);
-      const up = net.connect({ host: '127.0.0.1', port: targetPort });
-      upstreams.add(up);
-      up.on('error', () => client.destroy());
-      up.once('close', () => {
-        upstreams.delete(up);
-        client.destroy();
-      });
-      client.once('close', () => up.destroy());
+      const up = dialUpstream(client, targetPort, upstreams);
       up.write(text);
       if (head.rest.length) up.write(head.rest);
       client.pipe(up);
@@ -273,14 +279,7 @@ export function flakyForwarder(targetPort: number, plan: (n: number) => Forwarde
       client.resetAndDestroy();
       return;
     }
-    const up = net.connect({ host: '127.0.0.1', port: targetPort });
-    upstreams.add(up);
-    up.on('error', () => client.destroy());
-    up.once('close', () => {
-      upstreams.delete(up);
-      client.destroy();
-    });
-    client.once('close', () => up.destroy());
+    const up = dialUpstream(client, targetPort, upstreams);
     let toUpstream = 0;
     let toClient = 0;
     client.on('data', (d: Buffer) => {
