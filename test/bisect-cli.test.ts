@@ -72,7 +72,7 @@ test('healthy chain: exit 0, every row ok, one hop event per URL then the result
   // Aligned: every row's URL column starts at the same offset as the header's.
   const header = human.stdout.split('\n').find((l) => /#\s+name\s+URL/.test(l))!;
   for (const row of rows) assert.equal(row.indexOf('ws://'), header.indexOf('URL'));
-  assert.match(human.stdout, /ok: all 4 URLs upgrade and echo: no break on this path/);
+  assert.match(human.stdout, /ok: all 4 URLs upgrade and answer: no break on this path/);
   assert.match(human.stdout, /^\[\s+\d+\.\d{3}\] bisect/m);
 });
 

@@ -34,6 +34,16 @@ export function whoAnswered(headers: IncomingHttpHeaders): string {
   return parts.length ? parts.join('; ') : 'no identifying headers (Server, Via)';
 }
 
+function parseDowngrade(body: string): { endpoint: string; receivedBy: string; after: string | null; httpVersion: string; via: ViaEntry[] } | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: string; receivedBy?: unknown; via?: unknown };
+    return parsed && parsed.error === 'version-downgrade' && typeof parsed.receivedBy === 'string' && Array.isArray(parsed.via)
+      ? (parsed as ReturnType<typeof parseDowngrade>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseExplainer(body: string): UpgradeRequiredBody | undefined {
   try {
     const parsed = JSON.parse(body) as Partial<UpgradeRequiredBody>;
@@ -65,6 +75,14 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
       if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
     }
     return verdict('upgrade-headers-stripped', summary, evidence);
+  }
+  const downgrade = r.status === 400 && r.headers[ENDPOINT_HEADER.toLowerCase()] ? parseDowngrade(r.body) : undefined;
+  if (downgrade) {
+    const where = downgrade.after ? `between "${downgrade.after}" and "${downgrade.receivedBy}"` : `before "${downgrade.receivedBy}"`;
+    return verdict('version-downgrade', `the upgrade was forwarded as HTTP/${downgrade.httpVersion.replace(/^HTTP\//i, '')} ${where}; endpoint "${downgrade.endpoint}" refused it (400)`, [
+      `"${downgrade.receivedBy}" received HTTP/${downgrade.httpVersion.replace(/^HTTP\//i, '')} (Via: ${describeVia(downgrade.via)})`,
+      'RFC 6455 §4.1: the opening handshake must be HTTP/1.1 or later; a hop after it may re-send HTTP/1.1 and hide the downgrade',
+    ]);
   }
   if (r.status === 508 && hop) {
     return verdict('loop-detected', `hop "${String(hop)}" saw its own name in Via (508 Loop Detected)`, [who, bodyLine(r.body)]);

@@ -48,8 +48,12 @@ export function renderResult(r: BisectResult): string[] {
   if (r.strategy === 'binary' && r.hops.some((h) => !h.probed)) {
     lines.push(`  (binary search trusts a monotone path: URLs marked · were not probed; --strategy all checks every one)`);
   }
+  for (const a of r.alterations ?? []) {
+    const v = (x: string | null) => (x === null ? 'absent' : `"${x}"`);
+    lines.push(`  hop trace: "${a.name}" (#${a.index + 1}) changes ${a.header}: ${v(a.before)} → ${v(a.after)}`);
+  }
   if (!r.break || !r.verdict) {
-    lines.push(`ok: all ${n} URL${n === 1 ? '' : 's'} upgrade and echo: no break on this path`);
+    lines.push(`ok: all ${n} URL${n === 1 ? '' : 's'} upgrade and answer: no break on this path`);
     return lines;
   }
   lines.push(...breakLines(r, r.verdict));

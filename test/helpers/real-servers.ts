@@ -18,7 +18,7 @@ import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
 export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets';
-export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
+export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout';
 
 export interface RealServer {
@@ -427,7 +427,7 @@ export function startHaproxy(
 // ---------------------------------------------------------------------------------------
 // Python websockets application server (fixtures/real/py-app-server.py)
 
-export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size' | 'origin';
 export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
 
 /** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
