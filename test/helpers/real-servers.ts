@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'nghttpx';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout';
+export type NghttpxVariant = 'idle-3s';
 
 export interface RealServer {
   /** e.g. "nginx-good", "haproxy-tunnel-2s" */
@@ -47,6 +48,7 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   haproxy: 'haproxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
+  nghttpx: 'nghttp2-proxy',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -123,6 +125,8 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
     case 'haproxy':
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
+    case 'nghttpx':
+      return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -287,7 +291,7 @@ async function readIfExists(p: string): Promise<string> {
 }
 
 interface ServerSpec {
-  kind: 'nginx' | 'haproxy';
+  kind: 'nginx' | 'haproxy' | 'nghttpx';
   variant: string;
   template: string;
   configName: string;
@@ -418,6 +422,21 @@ export function startHaproxy(
       // -db: foreground, no master/worker -- the process is the proxy; logs go to stderr.
       args: (_prefix, conf) => ['-db', '-f', conf],
       logFiles: [],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
+export function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'nghttpx',
+      variant,
+      template: `nghttpx-${variant}.conf`,
+      configName: 'nghttpx.conf',
+      args: (_prefix, conf) => [`--conf=${conf}`],
+      logFiles: ['error.log', 'access.log'],
     },
     upstreamPort,
     opts,
