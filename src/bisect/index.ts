@@ -2,6 +2,7 @@ import { DEFAULT_TIMEOUT_MS } from '../constants.js';
 import type { Reporter } from '../report/reporter.js';
 import { attribute } from './cause.js';
 import { localise, localiseChanges } from './localise.js';
+import { relabel, traceLabels } from './labels.js';
 import { probeHop } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
 import type { BisectOptions, BisectResult, HopSpec } from './types.js';
@@ -40,7 +41,7 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
   if (where.outer !== null) {
     const outer = run.hops[where.outer]!;
     const inner = where.inner === null ? null : run.hops[where.inner]!;
-    const v = attribute(outer, inner, run.hops.length === 1, alterations.filter((a) => a.index === outer.index));
+    const v = relabel(attribute(outer, inner, run.hops.length === 1, alterations.filter((a) => a.index === outer.index)), traceLabels(run.hops));
     result.ok = false;
     result.break = { outer: where.outer, inner: where.inner, code: v.code };
     result.verdict = where.anomalies.length ? { ...v, evidence: [...v.evidence, ...where.anomalies.map((a) => `not monotone: ${a}`)] } : v;

@@ -41,6 +41,8 @@ export interface ProbeRun {
   statusText: string;
   /** Handshake fields that changed on the way in (hop trace; empty without wstrace hops). */
   changes: TraceChange[];
+  /** The first wstrace hop or endpoint (its own name) that received this probe's request. */
+  firstTraced: string | null;
 }
 
 /** What we know about one URL after its probes; `probed: false` when binary search skipped it. */
@@ -60,6 +62,7 @@ export interface HopResult {
   via: ViaEntry[] | null;
   answeredBy: string | null;
   changes: TraceChange[];
+  firstTraced: string | null;
   runs: number;
   failures: number;
   /** failures / runs. */
