@@ -17,6 +17,8 @@ const CASES: [string, string[], string | RegExp][] = [
   ['--fail-on limit with a bad duration', ['watch', URL_OK, '--fail-on', 'limit<soon'], '"soon"'],
   ['--fail-on rate of 100 %', ['watch', URL_OK, '--fail-on', 'handshake-failures>100%'], 'below 100%'],
   ['--metrics without a port', ['watch', URL_OK, '--metrics', 'localhost'], '"localhost"'],
+  ['--expect (watch compares no replies)', ['watch', URL_OK, '--expect', 'echo'], '--expect'],
+  ['--subprotocol not a token', ['watch', URL_OK, '--subprotocol', 'a b'], '"a b"'],
   ['proxy --fault drain without a period', ['proxy', '--port', '0', '--target', URL_OK, '--fault', 'drain'], /"drain".*period/],
 ];
 

@@ -1,8 +1,8 @@
 import { InputError } from '../errors.js';
-import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseWsUrl } from '../net/url.js';
-import { isToken } from '../net/header.js';
 import { humanReporter, jsonReporter, stdoutWriter } from '../report/reporter.js';
 import { renderWatchEvent, StatusLine, statusText } from '../report/watch.js';
 import { parseFailOn } from '../watch/fail-on.js';
@@ -10,7 +10,7 @@ import { PATTERNS, type Pattern } from '../watch/patterns.js';
 import { runWatch } from '../watch/run.js';
 import type { WatchMetrics } from '../watch/metrics.js';
 
-export interface WatchCommandArgs extends GlobalArgs {
+export interface WatchCommandArgs extends GlobalArgs, ConnectionArgs {
   url: string;
   pattern?: string[];
   'per-pattern': number;
@@ -20,11 +20,6 @@ export interface WatchCommandArgs extends GlobalArgs {
   summary: string;
   'fail-on'?: string[];
   metrics?: string;
-  header?: string[];
-  subprotocol?: string[];
-  origin?: string;
-  insecure: boolean;
-  ca?: string;
 }
 
 /** Past this, "several held connections" has become a load test: use `client --concurrency`. */
@@ -44,10 +39,10 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
   const summaryMs = positive(args.summary, '--summary');
   const failOn = list(args['fail-on']).map(parseFailOn);
   const metricsAt = args.metrics === undefined ? undefined : parseHostPort(args.metrics);
-  const subprotocols = list(args.subprotocol);
-  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
-  const headers = headersFrom(args.header);
-  const ca = readFileArg(args.ca, '--ca');
+  const connection = parseConnection(args);
+  // watch compares nothing: its patterns prove liveness by pings and record drops.
+  if (args.expect !== undefined) throw new InputError('ERR_USAGE', '--expect is for client and bisect: watch compares no replies (its ping pattern proves liveness)');
+  if (connection.waitMs > 0) throw new InputError('ERR_USAGE', '--wait is for client and bisect: watch holds its connections until --for');
   const timeout = timeoutMs(args);
 
   let metrics: WatchMetrics | undefined;
@@ -68,7 +63,7 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
     const result = await runWatch(
       {
         target, patterns: patterns.length ? patterns : [...PATTERNS], perPattern, intervalMs, everyMs, forMs, summaryMs, timeoutMs: timeout,
-        headers, subprotocols, origin: args.origin, insecure: args.insecure, ca,
+        connection,
       },
       reporter,
       {

@@ -17,10 +17,11 @@ export type Connected =
  * died, and a reset (ECONNRESET) must be told apart from a plain FIN.
  */
 export async function connectOnce(o: WatchOptions): Promise<Connected> {
+  const c = o.connection;
   const t0 = performance.now();
   let socket: Socket;
   try {
-    socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}) }, () => {});
+    socket = await dial(o.target, o.timeoutMs, { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) }, () => {});
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
@@ -30,12 +31,11 @@ export async function connectOnce(o: WatchOptions): Promise<Connected> {
     target: o.target,
     socket,
     timeoutMs: o.timeoutMs,
-    headers: o.headers,
-    subprotocols: o.subprotocols,
-    origin: o.origin,
+    headers: c.headers,
+    subprotocols: c.subprotocols,
+    origin: c.origin,
     maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
-    // Compression adds nothing to a keepalive and is one more thing a hop can break.
-    deflate: false,
+    deflate: c.deflate,
   });
   const ms = performance.now() - t0;
   if (!outcome.ok) return { ok: false, ms, status: outcome.answer?.status, verdict: outcome.verdict };

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { closeHandshake } from '../client/exchange.js';
-import { WATCH_MESSAGE, type Pattern } from './patterns.js';
+import type { Pattern } from './patterns.js';
 import type { Connected } from './connect.js';
 import type { Drop, DropCause, HandshakeRecord } from './types.js';
 
@@ -23,6 +23,8 @@ export interface SlotHost {
   now(): number;
   intervalMs: number;
   timeoutMs: number;
+  /** What the `message` pattern sends. */
+  message: { data: string | Buffer; binary: boolean };
   handshake(h: HandshakeRecord): void;
   opened(slot: HeldSlot): void;
   dropped(d: Drop): void;
@@ -156,7 +158,7 @@ export class HeldSlot {
     } else if (this.pattern === 'pong') {
       open.ws.pong();
     } else {
-      open.ws.send(WATCH_MESSAGE);
+      open.ws.send(this.host.message.data, { binary: this.host.message.binary });
     }
   };
 

@@ -1,5 +1,6 @@
 import type { Pattern } from './patterns.js';
 import type { WsTarget } from '../net/url.js';
+import type { Connection } from '../connection-options.js';
 
 /** How a held connection ended. */
 export type DropCause =
@@ -74,9 +75,6 @@ export interface WatchOptions {
   forMs: number | undefined;
   summaryMs: number;
   timeoutMs: number;
-  headers: Record<string, string>;
-  subprotocols: string[];
-  origin: string | undefined;
-  insecure: boolean;
-  ca: Buffer | undefined;
+  /** The shared connection options (headers, origin, subprotocols, TLS, deflate, the message). */
+  connection: Connection;
 }
