@@ -81,7 +81,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       resolve(outcome);
     };
     const timer = setTimeout(() => {
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, req.target.secure) });
     }, req.timeoutMs);
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
@@ -94,7 +94,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       answer = describe(res, t0);
       readPreview(res, (body) => {
         answer!.body = body;
-        finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin }) });
+        finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin, secure: req.target.secure }) });
       });
     });
     ws.on('open', () => finish({ ok: true, ws, answer: answer!, watch }));
@@ -107,7 +107,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         return;
       }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, req.target.secure) });
     });
   });
 }

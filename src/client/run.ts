@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
+import { identify } from '../diagnose/identify.js';
 import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
@@ -74,6 +75,7 @@ async function converse(
   let lastTraffic = openedAt;
   const ctx = {
     marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,
+    software: identify({ status: 101, headers: outcome.answer.headers, body: '' }),
     ageMs: () => performance.now() - openedAt,
     idleMs: () => performance.now() - lastTraffic,
   };
