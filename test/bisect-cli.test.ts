@@ -144,7 +144,7 @@ test('404 from an app behind a hop, while the app itself upgrades: upgrade-heade
   assert.equal(json.code, 1);
   assert.deepEqual(r.break, { outer: 1, inner: 2, code: 'upgrade-headers-stripped' });
   assert.deepEqual(r.hops.map((h) => h.status), [404, 404, 101]);
-  assert.match(String(r.verdict!.next), /^fix "lb": make that hop forward Upgrade and Connection/);
+  assert.match(String(r.verdict!.next), /^fix "lb": make the hop forward Upgrade\/Connection/);
   t.diagnostic(human.stdout);
   assert.match(human.stdout, /^break between "lb" \(#2\) and "app" \(#3\): upgrade-headers-stripped — "lb" \(#2\) answers 404 Not Found while "app" \(#3\) behind it upgrades/m);
   assert.match(human.stdout, /^  next: fix "lb"/m);

@@ -71,7 +71,7 @@ describe('software knowledge base', () => {
     assert.match(through(SIGNS.envoy!), /upgrade_configs/);
     assert.match(through(SIGNS.aws!), /Classic ELB/);
     assert.match(through(SIGNS.cloudflare!), /WebSockets/);
-    assert.match(through({}), /^make that hop forward Upgrade and Connection .*\(software not recognised/);
+    assert.match(through({}), /^make the hop forward Upgrade\/Connection .*\(software not recognised/);
     // The request's own Via, as our endpoint received it, names a hop that left no response header.
     const viaInBody = JSON.stringify({ error: 'upgrade-required', endpoint: 'echo', missing: [], via: [{ protocol: '1.1', receivedBy: 'vm', comment: 'squid/5.7' }] });
     assert.match(answer(426, { 'x-wstrace-endpoint': 'echo' }, viaInBody).next, /^squid:/);

@@ -310,7 +310,7 @@ export const SOFTWARE: readonly Software[] = [
 
 /** When no software is recognised: what to do in any proxy, with the commonest syntaxes. */
 export const GENERIC_FIX: Record<Problem, string> = {
-  upgrade: 'make that hop forward Upgrade and Connection (nginx: `proxy_http_version 1.1` + `proxy_set_header Upgrade/Connection`; Apache: `ProxyPass … upgrade=websocket`; squid: `http_upgrade_request_protocols`; other software: docs/software.md)',
+  upgrade: 'make the hop forward Upgrade/Connection (nginx: `proxy_http_version 1.1` + `proxy_set_header Upgrade/Connection`; Apache: `ProxyPass … upgrade=websocket`; squid: `http_upgrade_request_protocols`; other software: docs/software.md)',
   upstream: 'check that hop\'s upstream address and that the upstream runs; the hop\'s error log names the failure',
   idle: 'raise the hop\'s idle/tunnel timeout (nginx `proxy_read_timeout`, HAProxy `timeout tunnel`, ALB `idle_timeout`; docs/software.md), or ping more often than it',
 };

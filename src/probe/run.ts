@@ -28,6 +28,8 @@ export interface CheckRow extends CheckOutcome {
   long: boolean;
   /** How long the check ran. */
   ms: number;
+  /** When (ms since the probe began) the check could not even connect, after the first connection had. */
+  refusedAt?: number;
 }
 
 export interface ProbeResult {
@@ -68,7 +70,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   }
   await Promise.all(closing);
   const failed = done.find((r) => r.status === 'fail');
-  const v = refused ?? (failed ? failVerdict(failed, done) : undefined);
+  const v = refused ?? (failed ? failVerdict(done) : undefined);
   const ms = performance.now() - t0;
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
@@ -85,13 +87,48 @@ const SPECIALIST: Partial<Record<VerdictCode, string>> = {
   'extension-broken': 'compression', 'subprotocol-mismatch': 'subprotocol', 'idle-timeout': 'idle-timeout',
 };
 
-/** The first FAIL row (or the specialist for its cause) names the verdict; the others are listed. */
-function failVerdict(firstFail: CheckRow, rows: CheckRow[]): Verdict {
+/**
+ * The headline order (README "wstrace probe"): a server that stopped accepting connections, a
+ * 101 that no browser accepts (nothing after it matters), then unbounded waits, protocol
+ * violations, limits, mismatches, anything else. Within a class the first row in report order
+ * wins, or the specialist for its cause.
+ */
+export const SEVERITY: readonly (readonly VerdictCode[])[] = [
+  ['bad-accept'],
+  ['close-unanswered', 'half-open', 'handshake-timeout'],
+  ['protocol-error', 'bad-response', 'extension-broken', 'terminating-hop'],
+  ['message-too-big', 'idle-timeout', 'max-lifetime', 'connection-dropped'],
+  ['echo-mismatch', 'subprotocol-mismatch'],
+];
+
+const rank = (code: VerdictCode | undefined) => {
+  const i = SEVERITY.findIndex((group) => code !== undefined && group.includes(code));
+  return i < 0 ? SEVERITY.length : i;
+};
+
+/** The most severe FAIL row names the verdict; the others are listed. */
+function failVerdict(rows: CheckRow[]): Verdict {
+  const fails = rows.filter((r) => r.status === 'fail');
+  const refused = fails.filter((r) => r.refusedAt !== undefined);
+  if (refused.length) return stoppedAccepting(refused, fails);
+  const worst = Math.min(...fails.map((r) => rank(r.verdict)));
+  const firstFail = fails.find((r) => rank(r.verdict) === worst)!;
   const expert = firstFail.verdict && SPECIALIST[firstFail.verdict];
-  const first = rows.find((r) => r.status === 'fail' && r.name === expert && r.verdict === firstFail.verdict) ?? firstFail;
-  const others = rows.filter((r) => r.status === 'fail' && r !== first).map((r) => r.name);
+  const first = fails.find((r) => r.name === expert && r.verdict === firstFail.verdict) ?? firstFail;
+  const others = fails.filter((r) => r !== first).map((r) => `${r.name} (${r.verdict ?? 'fail'})`);
   const evidence = [...first.evidence, ...(others.length ? [`also failing: ${others.join(', ')}`] : [])];
   return verdict(first.verdict ?? 'protocol-error', `${first.summary} (check ${first.name})`, evidence, first.next);
+}
+
+/** The first connection worked and later ones could not connect: the server went away mid-run. */
+function stoppedAccepting(refused: CheckRow[], fails: CheckRow[]): Verdict {
+  const at = Math.min(...refused.map((r) => r.refusedAt!));
+  const first = refused.find((r) => r.refusedAt === at)!;
+  const others = fails.filter((r) => r.refusedAt === undefined).map((r) => r.name);
+  return verdict(first.verdict ?? 'connect-refused', `the server stopped accepting connections at t=${(at / 1000).toFixed(3)} s: ${refused.length} check(s) could not connect after the first connection had worked`, [
+    `${first.name}: ${first.summary}`,
+    ...(others.length ? [`failed around then, likely for the same reason: ${others.join(', ')}`] : []),
+  ], 'the server crashed, was stopped or hit a connection limit during the probe: check its logs and process state at that time');
 }
 
 /** Resolves with the row as soon as the check is done; its connections' closing goes to `closing`. */
@@ -100,19 +137,34 @@ async function runCheck(check: Check, settings: ProbeSettings, peer: PeerInfo, t
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(outcome('fail', `did not finish within --max-wait (${fmtMs(settings.maxWaitMs)}): stopped`, {
-      evidence: ['every wait is bounded, so this is a bug in the check or a peer that trickles bytes'], verdict: 'half-open',
-    })), run.remaining() + GRACE_MS);
+    // Re-armed while the check's deadline was moved on (CheckContext.extendTo).
+    const arm = () => {
+      timer = setTimeout(() => {
+        if (run.remaining() > 0) return arm();
+        resolve(outcome('fail', `did not finish within --max-wait (${fmtMs(settings.maxWaitMs)}): stopped`, {
+          evidence: ['every wait is bounded, so this is a bug in the check or a peer that trickles bytes'], verdict: 'half-open',
+        }));
+      }, run.remaining() + GRACE_MS);
+    };
+    arm();
   });
   let finished = false;
+  let refusedAt: number | undefined;
+  const failed = (e: unknown) => {
+    if (e instanceof OpenError && CANNOT_CONNECT.has(e.verdict.code)) refusedAt = performance.now() - t0;
+    return fromError(e);
+  };
   try {
-    const out = await Promise.race([check.run(run).then((o) => ((finished = true), o), fromError), stuck]);
-    return { name: check.name, long: check.long, ...out, ms: performance.now() - started };
+    const out = await Promise.race([check.run(run).then((o) => ((finished = true), o), failed), stuck]);
+    return { name: check.name, long: check.long, ...out, ms: performance.now() - started, ...(refusedAt !== undefined ? { refusedAt } : {}) };
   } finally {
     clearTimeout(timer);
     closing.push(run.dispose(finished));
   }
 }
+
+/** Verdicts of an open that never reached the server: after a first connection worked, it went away. */
+const CANNOT_CONNECT = new Set<VerdictCode>(['connect-refused', 'connect-timeout', 'connect-failed']);
 
 function fromError(e: unknown): CheckOutcome {
   if (e instanceof OpenError) {
