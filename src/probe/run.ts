@@ -21,6 +21,8 @@ const GRACE_MS = 250;
 
 export interface ProbeOptions extends ProbeSettings {
   checks: readonly Check[];
+  /** Emit a `progress` event this often while checks run (the CLI sets it on a TTY). */
+  progressMs?: number;
 }
 
 export interface CheckRow extends CheckOutcome {
@@ -46,6 +48,14 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   let rows: Promise<CheckRow>[];
   const closing: Promise<void>[] = [];
   let refused: Verdict | undefined;
+  const running = new Set<string>();
+  const ticker = opts.progressMs ? setInterval(() => {
+    if (running.size) reporter.emit({ event: 'progress', t: Math.round(performance.now() - t0), running: [...running], maxWaitMs: opts.maxWaitMs });
+  }, opts.progressMs) : undefined;
+  const track = (c: Check, p: () => Promise<CheckRow>) => {
+    running.add(c.name);
+    return p().finally(() => running.delete(c.name));
+  };
   try {
     const first = await openSession({
       target: opts.target, timeoutMs: Math.min(opts.timeoutMs, opts.maxWaitMs), headers: opts.headers,
@@ -53,9 +63,10 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
     });
     peer = { endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()) };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
-    const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, runCheck(c, settings, peer, t0, closing)]));
+    const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, closing));
+    const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, start(c)]));
     const quick = Promise.allSettled([...light].filter(([c]) => !c.long).map(([, p]) => p));
-    rows = opts.checks.map((c) => light.get(c) ?? quick.then(() => runCheck(c, settings, peer, t0, closing)));
+    rows = opts.checks.map((c) => light.get(c) ?? quick.then(() => start(c)));
   } catch (e) {
     if (!(e instanceof OpenError)) throw e;
     refused = e.verdict;
@@ -63,10 +74,14 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   }
 
   const done: CheckRow[] = [];
-  for (const row of rows) {
-    const r = await row;
-    done.push(r);
-    reporter.emit(checkEvent(r, t0));
+  try {
+    for (const row of rows) {
+      const r = await row;
+      done.push(r);
+      reporter.emit(checkEvent(r, t0));
+    }
+  } finally {
+    clearInterval(ticker);
   }
   await Promise.all(closing);
   const failed = done.find((r) => r.status === 'fail');
