@@ -6,6 +6,7 @@ import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
+import { warmUp } from './warmup.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 
@@ -30,6 +31,7 @@ export interface ClientResult {
  */
 export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
   const o = resolveClientOptions(opts);
+  await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
@@ -120,7 +122,7 @@ async function converse(
     ctx.sentBytes = payload.length;
     result.echoes.sent++;
     lastTraffic = performance.now();
-    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
+    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs, outcome.clock);
     if (r.kind === 'value') {
       const ok = r.value.data.equals(payload) && r.value.binary === o.binary;
       emit({ event: 'echo', t: rel(t0), seq, count: o.count, bytes: payload.length, binary: o.binary, ms: round(r.ms), ok });
