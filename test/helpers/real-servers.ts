@@ -129,14 +129,14 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
     case 'haproxy':
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
-    case 'chromium':
-      return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'caddy':
       return isExecutableFile('/usr/bin/caddy') ? '/usr/bin/caddy' : onPath('caddy');
     case 'apache2':
       return isExecutableFile('/usr/sbin/apache2') ? '/usr/sbin/apache2' : onPath('apache2');
     case 'squid':
       return isExecutableFile('/usr/sbin/squid') ? '/usr/sbin/squid' : onPath('squid');
+    case 'chromium':
+      return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
       if (pythonWebsocketsCache !== undefined) return pythonWebsocketsCache;
       const py = '/usr/bin/python3';
@@ -242,7 +242,7 @@ function spawnServer(bin: string, args: string[], maxLifetimeMs: number, cwd: st
   const [cmd, argv] = timeoutBin
     ? [timeoutBin, ['--kill-after=5', String(lifetimeSec), bin, ...args]]
     : [bin, args];
-  const child = spawn(cmd, argv, { cwd, env: env ?? process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let out = '';
   const append = (chunk: Buffer): void => {
     out += chunk.toString('utf8');
@@ -315,36 +315,46 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
   if (bin === null) {
     throw new Error(`${spec.kind} is not installed: apt-get install ${DEBIAN_PACKAGE[spec.kind]}`);
   }
-  const templatePath = path.join(REAL_FIXTURES_DIR, spec.template);
-  const template = await readFile(templatePath, 'utf8');
-  const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
-  const name = `${spec.kind}-${spec.variant}`;
-  installExitHooks();
-
-  let lastError: Error | undefined;
-  // A port from freePort() can be grabbed by someone else before the server binds it;
-  // retry a couple of times with a fresh port when that is what went wrong.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
-    const port = await freePort();
+  const template = await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8');
+  return launch(`${spec.kind}-${spec.variant}`, opts, async (prefix, port) => {
     const configPath = path.join(prefix, spec.configName);
     const rendered = template
       .replaceAll('{{LISTEN_PORT}}', String(port))
       .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
       .replaceAll('{{PREFIX}}', prefix);
     await writeFile(configPath, rendered);
-
     spec.prepare?.(prefix);
-    const env = spec.env ? { ...process.env, ...spec.env(prefix) } : undefined;
-    const sp = spawnServer(bin, spec.args(prefix, configPath), maxLifetimeMs, prefix, env);
+    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles, ...(spec.env ? { env: { ...process.env, ...spec.env(prefix) } } : {}) };
+  });
+}
+
+/** What to run in a fresh private `prefix` listening on `port`. */
+type Prepare = (prefix: string, port: number) => Promise<{ bin: string; args: string[]; logFiles: string[]; env?: NodeJS.ProcessEnv }>;
+
+/**
+ * Starts one real server process in its own temp dir and process group on a free loopback port,
+ * and resolves once the port accepts TCP. A port grabbed by someone else between freePort() and
+ * the bind is retried with a fresh one.
+ */
+export async function launch(name: string, opts: StartOptions, prepare: Prepare): Promise<RealServer> {
+  const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+  installExitHooks();
+
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
+    const port = await freePort();
+    const { bin, args, logFiles, env } = await prepare(prefix, port);
+
+    const sp = spawnServer(bin, args, maxLifetimeMs, prefix, env);
     const tracked: Tracked = { child: sp.child, prefix };
     live.add(tracked);
 
     let stopping: Promise<void> | undefined;
     const collectLogs = async (): Promise<string> => {
       const parts = [`--- ${name} process output ---\n${sp.output()}`];
-      for (const f of spec.logFiles) {
+      for (const f of logFiles) {
         const text = await readIfExists(path.join(prefix, f));
         if (text) parts.push(`--- ${name} ${f} ---\n${text}`);
       }
@@ -478,6 +488,22 @@ export function startSquid(variant: SquidVariant, upstreamPort: number, opts: St
     upstreamPort,
     opts,
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Python websockets application server (fixtures/real/py-app-server.py)
+
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
+
+/** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
+export function startPyApp(mode: PyAppMode, arg?: string, opts: StartOptions = {}): Promise<RealServer> {
+  const py = findBinary('python3-websockets');
+  if (py === null) return Promise.reject(new Error('python3-websockets is not installed: apt-get install python3-websockets'));
+  return launch(`py-${mode}`, opts, async (_prefix, port) => ({
+    bin: py, args: [PY_APP_SERVER, String(port), mode, ...(arg === undefined ? [] : [arg])], logFiles: [],
+    env: systemPythonEnv({ PYTHONUNBUFFERED: '1' }),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------
