@@ -63,7 +63,8 @@ const show = (v: string | null) => (v === null ? 'absent' : `"${v}"`);
  * is the cause (a 400 after Sec-WebSocket-Protocol vanished is not a stripped upgrade).
  */
 function byTrace(outer: HopResult, altered: Alteration[], works: string, evidence: string[]): Verdict | undefined {
-  const pick = altered.find((a) => a.field === 'http') ?? altered.find((a) => a.field === 'upgrade' || a.field === 'connection') ?? altered[0];
+  // A lost upgrade explains everything after it (nginx with a bare proxy_pass also downgrades to 1.0).
+  const pick = altered.find((a) => a.field === 'upgrade' || a.field === 'connection') ?? altered.find((a) => a.field === 'http') ?? altered[0];
   if (!pick) return undefined;
   const change = `${pick.header} ${pick.after === null ? 'removed' : pick.before === null ? 'added' : 'rewritten'}: ${show(pick.before)} → ${show(pick.after)}`;
   const all = [`hop trace: "${outer.name}" changes ${altered.map((a) => `${a.header} ${show(a.before)} → ${show(a.after)}`).join(', ')}`, ...evidence];

@@ -24,10 +24,14 @@ export function hopTrace(answer: UpgradeAnswer): HopTrace | undefined {
   return { points, changes: traceChanges(points) };
 }
 
-/** A hop that received the upgrade as HTTP/1.0: RFC 6455 §4.1 wants 1.1 or later. */
+/**
+ * A hop that received the upgrade as HTTP/1.0: RFC 6455 §4.1 wants 1.1 or later. When the upgrade
+ * headers were lost as well (nginx with a bare proxy_pass does both), that loss is the cause and
+ * the downgrade only evidence: refineByTrace says so.
+ */
 export function downgradeVerdict(trace: HopTrace): Verdict | undefined {
   const d = firstDowngrade(trace.points);
-  if (!d) return undefined;
+  if (!d || trace.changes.some((c) => c.field === 'upgrade' || c.field === 'connection')) return undefined;
   const where = d.before ? `between "${d.before.at}" and "${d.point.at}"` : `before "${d.point.at}"`;
   return verdict('version-downgrade', `the upgrade was forwarded as HTTP/${d.point.digest.http} ${where}`, [
     `"${d.point.at}" received HTTP/${d.point.digest.http}${d.before ? `; "${d.before.at}" received HTTP/${d.before.digest.http}` : ''}`,
@@ -43,7 +47,8 @@ export function refineByTrace(v: Verdict, status: number | null, trace: HopTrace
   const first = trace?.changes.find((c) => c.field !== 'http');
   if (!first) return v;
   const said = describeChange(first);
-  const evidence = [`hop trace: ${said}`, ...v.evidence];
+  const downgraded = trace!.changes.find((c) => c.field === 'http');
+  const evidence = [`hop trace: ${said}`, ...(downgraded ? [`hop trace: ${describeChange(downgraded)}`] : []), ...v.evidence];
   const at = `"${first.from}" and "${first.to}"`;
   if (first.field === 'protocol' && status !== 101) {
     return verdict('subprotocol-mismatch', `Sec-WebSocket-Protocol ${first.after === null ? 'was removed' : 'was altered'} between ${at}, and the server answered ${status ?? 'nothing'}`, evidence,
