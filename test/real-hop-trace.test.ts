@@ -80,6 +80,21 @@ describe('hop trace through real nginx', { concurrency: 3 }, () => {
     assert.match(human.stdout, /hop trace: "nginx" \(#2\) changes Origin: "https:\/\/app.example" → "https:\/\/internal.example"/);
   });
 
+  it('nginx-good rewrites Host ($host drops the port): a healthy path, and bisect still names nginx and the header', async (t) => {
+    const p = await nginxPath(t, 'good', 'echo');
+    if (!p) return;
+    const b = await runCli(['bisect', ...p.urls, ...named(p), '--json'], { timeoutMs: 30_000 });
+    assert.equal(b.code, 0, b.stdout + b.stderr);
+    const r = resultOf(b.stdout) as unknown as { break: unknown; alterations: { name: string; header: string; before: string; after: string }[] };
+    assert.equal(r.break, null);
+    const host = r.alterations.find((a) => a.header === 'Host');
+    assert.equal(host?.name, 'nginx', JSON.stringify(r.alterations));
+    assert.match(host!.before, /^127\.0\.0\.1:\d+$/);
+    assert.equal(host!.after, '127.0.0.1');
+    const human = await runCli(['bisect', ...p.urls, ...named(p)], { timeoutMs: 30_000 });
+    assert.match(human.stdout, /hop trace: "nginx" \(#2\) changes Host: "127\.0\.0\.1:\d+" → "127\.0\.0\.1"/);
+  });
+
   it('nginx proxy_http_version 1.0 between two wstrace hops: version-downgrade; bisect names nginx', async (t) => {
     const p = await nginxPath(t, 'http10', 'echo');
     if (!p) return;
