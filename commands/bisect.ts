@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
+import { REACH_OPTIONS } from '../src/cli-reach.js';
 import type { BisectCommandArgs } from '../src/run/bisect.js';
 
 export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
@@ -16,6 +17,7 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
       .option('insecure', { type: 'boolean', default: false, describe: 'do not verify TLS certificates of wss:// hops' })
       .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust for wss:// hops' })
       .option('repeat', { type: 'number', default: 1, describe: 'probes per URL (with --strategy all): finds intermittent hops' })
+      .options(REACH_OPTIONS)
       .example('$0 bisect wss://app.example/ws ws://10.0.0.5:8080/ws ws://127.0.0.1:9000/ws --name cdn --name lb --name app', 'which hop breaks the upgrade?')
       .example('$0 bisect ws://lb:80/ws ws://app-1:9000/ws --hop-header 2:"Host: app.example"', 'a hop reached directly needs the public Host')
       .example('$0 bisect ws://lb:80/ws ws://app:9000/ws --repeat 10', 'find a flaky member of a pool') as Argv<BisectCommandArgs>,

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
+import { REACH_OPTIONS } from '../src/cli-reach.js';
 import type { ClientCommandArgs } from '../src/run/client.js';
 
 export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
@@ -24,6 +25,7 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
       .option('pipeline', { type: 'number', describe: 'load mode: messages in flight per connection (default 1; 128 with --rate)' })
       .option('rate', { type: 'number', describe: 'load mode: messages per second over all connections; latency counts from each intended send time' })
       .option('duration', { type: 'string', describe: 'load mode: stop after this long (default 10s when no --count)' })
+      .options(REACH_OPTIONS)
       .example('$0 client ws://127.0.0.1:8080/echo --inspect', 'one echo, and the handshake as the endpoint saw it')
       .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON')
       .example('$0 client ws://127.0.0.1:8080/echo --concurrency 50 --pipeline 8 --size 1k --duration 10s', 'load: 50 connections, 8 in flight each, for 10 s') as Argv<ClientCommandArgs>,

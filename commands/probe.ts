@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
+import { REACH_OPTIONS } from '../src/cli-reach.js';
 import type { ProbeCommandArgs } from '../src/run/probe.js';
 
 // Kept here (not imported from src/probe/registry.ts) so `--help` loads no check code.
@@ -21,6 +22,7 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeCommandArgs> = {
       .option('header', { type: 'string', array: true, describe: 'extra request header "Name: value" (repeatable)' })
       .option('insecure', { type: 'boolean', default: false, describe: 'do not verify the TLS certificate' })
       .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust' })
+      .options(REACH_OPTIONS)
       .example('$0 probe ws://127.0.0.1:8080/echo', 'every quick check')
       .example('$0 probe ws://127.0.0.1:9000/echo --check idle-timeout --keepalive 20s --max-wait 90s', 'find a hop\'s idle timeout; do pings keep it alive?')
       .example('$0 probe wss://example.test/ws --all --json', 'every check, NDJSON') as Argv<ProbeCommandArgs>,

@@ -4,6 +4,7 @@ import type { VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type Event } from '../report/reporter.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { HopResult, HopSpec, ProbeRun } from './types.js';
+import type { ReachOptions } from '../reach/options.js';
 
 export interface ProbeSettings {
   timeoutMs: number;
@@ -11,6 +12,8 @@ export interface ProbeSettings {
   /** TLS trust for wss:// hops, as in the client. */
   insecure?: boolean | undefined;
   ca?: Buffer | undefined;
+  reach?: ReachOptions | undefined;
+  redirects?: number | undefined;
 }
 
 /**
@@ -21,7 +24,10 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true, insecure: s.insecure, ca: s.ca },
+    {
+      target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true, insecure: s.insecure, ca: s.ca,
+      reach: s.reach ?? {}, redirects: s.redirects ?? 0,
+    },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');

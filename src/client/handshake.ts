@@ -17,6 +17,8 @@ export interface HandshakeRequest {
   origin?: string | undefined;
   maxPayload: number;
   deflate: boolean;
+  /** A client certificate was offered (tells a TLS alert's meaning apart). */
+  clientCert?: boolean;
 }
 
 export interface UpgradeAnswer {
@@ -107,7 +109,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         return;
       }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, req.clientCert) });
     });
   });
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MESSAGE, DEFAULT_TIMEOUT_MS } from '../constants.js';
 import type { WsTarget } from '../net/url.js';
+import type { ReachOptions } from '../reach/options.js';
 
 export interface ClientOptions {
   target: WsTarget;
@@ -22,6 +23,10 @@ export interface ClientOptions {
   maxPayload?: number;
   /** Offer permessage-deflate, as browsers do. */
   deflate?: boolean;
+  /** How to reach the target: proxy, address overrides, TLS name, client certificate. */
+  reach?: ReachOptions;
+  /** Redirects (3xx with Location) to follow; 0 = report them (the default). */
+  redirects?: number;
 }
 
 export type ResolvedClientOptions = Required<Omit<ClientOptions, 'size' | 'origin' | 'ca'>> & Pick<ClientOptions, 'size' | 'origin' | 'ca'>;
@@ -43,5 +48,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     ca: o.ca,
     maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
     deflate: o.deflate ?? true,
+    reach: o.reach ?? {},
+    redirects: o.redirects ?? 0,
   };
 }

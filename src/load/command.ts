@@ -10,6 +10,7 @@ import { formatProgress, renderLoadEvent } from '../report/load.js';
 import { runLoad } from './run.js';
 import { MAX_CONNECTIONS, MAX_PIPELINE } from './options.js';
 import type { ClientCommandArgs } from '../run/client.js';
+import { reachFromArgs, redirectsFrom } from '../cli-reach.js';
 
 /** The client options a load run shares with one-shot mode. */
 /** The client command's arguments: load mode is the client with load options. */
@@ -62,6 +63,8 @@ export async function runLoadCommand(args: SharedArgs): Promise<void> {
           deflate: args.deflate,
           insecure: args.insecure,
           ca: readFileArg(args.ca, '--ca'),
+          reach: reachFromArgs(args),
+          redirects: redirectsFrom(args),
         },
         connections,
         count,

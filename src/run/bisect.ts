@@ -3,8 +3,9 @@ import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js
 import { reporterFor } from '../report/output.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { bisect, buildHops, STRATEGIES, type Strategy } from '../bisect/index.js';
+import { reachFromArgs, redirectsFrom, type ReachArgs } from '../cli-reach.js';
 
-export interface BisectCommandArgs extends GlobalArgs {
+export interface BisectCommandArgs extends GlobalArgs, ReachArgs {
   urls?: string[];
   name?: string[];
   header?: string[];
@@ -33,7 +34,8 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
   }
   const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: list(args.header), hopHeaders: list(args['hop-header']) });
   const result = await bisect(
-    { hops, strategy, repeat, timeoutMs: timeoutMs(args), message: args.message, insecure: args.insecure, ca: readFileArg(args.ca, '--ca') },
+    { hops, strategy, repeat, timeoutMs: timeoutMs(args), message: args.message, insecure: args.insecure, ca: readFileArg(args.ca, '--ca'),
+      reach: reachFromArgs(args), redirects: redirectsFrom(args) },
     reporterFor(args.json, renderBisectEvent),
   );
   process.exitCode = result.ok ? 0 : 1;

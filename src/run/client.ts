@@ -8,8 +8,9 @@ import { reporterFor } from '../report/output.js';
 import { renderClientEvent } from '../report/client.js';
 import { runClient } from '../client/run.js';
 import { isLoadMode, type LoadArgs } from '../load/args.js';
+import { reachFromArgs, redirectsFrom, type ReachArgs } from '../cli-reach.js';
 
-export interface ClientCommandArgs extends GlobalArgs, LoadArgs {
+export interface ClientCommandArgs extends GlobalArgs, LoadArgs, ReachArgs {
   url: string;
   message?: string;
   /** Undefined = 1 here; in load mode, no message limit (see src/load/command.ts). */
@@ -49,6 +50,8 @@ export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
       deflate: args.deflate,
       insecure: args.insecure,
       ca: readFileArg(args.ca, '--ca'),
+      reach: reachFromArgs(args),
+      redirects: redirectsFrom(args),
     },
     reporterFor(args.json, renderClientEvent),
   );

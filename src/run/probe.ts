@@ -8,8 +8,9 @@ import { reporterFor } from '../report/output.js';
 import { renderProbeEvent } from '../report/probe.js';
 import { selectChecks } from '../probe/registry.js';
 import { runProbe } from '../probe/run.js';
+import { reachFromArgs, redirectsFrom, type ReachArgs } from '../cli-reach.js';
 
-export interface ProbeCommandArgs extends GlobalArgs {
+export interface ProbeCommandArgs extends GlobalArgs, ReachArgs {
   url: string;
   check?: string[];
   all: boolean;
@@ -39,6 +40,7 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
   for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
   const headers = headersFrom(args.header);
   const ca = readFileArg(args.ca, '--ca');
+  const reach = reachFromArgs(args);
 
   const reporter = reporterFor(args.json, renderProbeEvent);
   // The header is for people watching long checks; NDJSON stays `check`… then `result`.
@@ -49,7 +51,7 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     });
   }
   const result = await runProbe(
-    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, subprotocols, headers, tls: { insecure: args.insecure, ...(ca ? { ca } : {}) } },
+    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, subprotocols, headers, tls: { insecure: args.insecure, ...(ca ? { ca } : {}) }, reach, redirects: redirectsFrom(args) },
     reporter,
   );
   process.exitCode = result.ok ? 0 : 1;

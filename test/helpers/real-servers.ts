@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | ForwardProxyName;
+/** Forward proxies (test/helpers/forward-proxies.ts). */
+export type ForwardProxyName = 'squid' | 'danted' | 'microsocks' | 'mitmdump';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout';
 
@@ -47,6 +49,10 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   haproxy: 'haproxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
+  squid: 'squid',
+  danted: 'dante-server',
+  microsocks: 'microsocks',
+  mitmdump: 'mitmproxy',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -140,6 +146,12 @@ export function findBinary(name: BinaryName): string | null {
       pythonWebsocketsCache = found;
       return found;
     }
+    case 'squid':
+    case 'danted':
+      return isExecutableFile(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : onPath(name);
+    case 'microsocks':
+    case 'mitmdump':
+      return isExecutableFile(`/usr/bin/${name}`) ? `/usr/bin/${name}` : onPath(name);
     default:
       return null;
   }
@@ -286,22 +298,26 @@ async function readIfExists(p: string): Promise<string> {
   }
 }
 
-interface ServerSpec {
-  kind: 'nginx' | 'haproxy';
+export interface ServerSpec {
+  kind: 'nginx' | 'haproxy' | ForwardProxyName;
   variant: string;
-  template: string;
+  /** Config template in fixtures/real/ ({{LISTEN_PORT}}, {{UPSTREAM_PORT}}, {{PREFIX}}, and `vars`), or none. */
+  template?: string;
   configName: string;
-  args: (prefix: string, configPath: string) => string[];
+  /** Extra {{NAME}} → value replacements for the template. */
+  vars?: Record<string, string>;
+  args: (prefix: string, configPath: string, port: number) => string[];
   logFiles: string[];
+  /** Called with the fresh prefix before the process starts (e.g. to open it to a server that drops root). */
+  prepare?: (prefix: string) => void;
 }
 
-async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
+export async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
   const bin = findBinary(spec.kind);
   if (bin === null) {
     throw new Error(`${spec.kind} is not installed: apt-get install ${DEBIAN_PACKAGE[spec.kind]}`);
   }
-  const templatePath = path.join(REAL_FIXTURES_DIR, spec.template);
-  const template = await readFile(templatePath, 'utf8');
+  const template = spec.template ? await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8') : undefined;
   const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
   const name = `${spec.kind}-${spec.variant}`;
@@ -314,13 +330,18 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
     const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
     const port = await freePort();
     const configPath = path.join(prefix, spec.configName);
-    const rendered = template
-      .replaceAll('{{LISTEN_PORT}}', String(port))
-      .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
-      .replaceAll('{{PREFIX}}', prefix);
-    await writeFile(configPath, rendered);
+    if (template !== undefined) {
+      let rendered = template;
+      for (const [k, v] of Object.entries(spec.vars ?? {})) rendered = rendered.replaceAll(`{{${k}}}`, v);
+      rendered = rendered
+        .replaceAll('{{LISTEN_PORT}}', String(port))
+        .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
+        .replaceAll('{{PREFIX}}', prefix);
+      await writeFile(configPath, rendered);
+    }
+    spec.prepare?.(prefix);
 
-    const sp = spawnServer(bin, spec.args(prefix, configPath), maxLifetimeMs, prefix);
+    const sp = spawnServer(bin, spec.args(prefix, configPath, port), maxLifetimeMs, prefix);
     const tracked: Tracked = { child: sp.child, prefix };
     live.add(tracked);
 
