@@ -1,7 +1,7 @@
+import type { Connection } from '../connection-options.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { WsTarget } from '../net/url.js';
-import type { ReachOptions } from '../reach/options.js';
 
 /** One URL to probe, in path order: index 0 is the outermost (what clients connect to). */
 export interface HopSpec {
@@ -20,16 +20,10 @@ export interface BisectOptions {
   strategy?: Strategy;
   /** Per-phase deadline of every probe, ms. */
   timeoutMs?: number;
-  message?: string;
+  /** How every probe connects (message, origin, subprotocols, expect, TLS…); headers are per hop (HopSpec). */
+  connection?: Partial<Omit<Connection, 'headers'>>;
   /** Probes per hop (strategy `all` only): finds intermittent hops. */
   repeat?: number;
-  /** TLS trust for wss:// hops: skip verification, or trust these CA certificates. */
-  insecure?: boolean;
-  ca?: Buffer | undefined;
-  /** Proxy, address overrides, TLS name, client certificate: as in the client. */
-  reach?: ReachOptions | undefined;
-  /** Redirects each probe may follow (--location). */
-  redirects?: number | undefined;
 }
 
 /** One handshake + echo attempt against one URL. */

@@ -8,6 +8,7 @@
  * Rows are reported in registry order as soon as they and the rows before them are done.
  */
 import { ENDPOINT_HEADER } from '../constants.js';
+import type { Connection } from '../connection-options.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { messageOf, WstraceError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
@@ -15,6 +16,8 @@ import { outcome, type Check, type CheckOutcome, type PeerInfo, type ProbeSettin
 import { CheckRun } from './context.js';
 import { firstHeader, OpenError, openSession } from './open.js';
 import { fmtMs } from './steps.js';
+import { redirectTarget } from '../net/url.js';
+import type { Session } from './session.js';
 
 /** How long past --max-wait the runner lets a check wind down before it reports it stuck. */
 const GRACE_MS = 250;
@@ -37,6 +40,19 @@ export interface ProbeResult {
   ms: number;
 }
 
+/** The shared connection options as probe's sessions take them (Origin is one more request header). */
+export function probeConnection(
+  c: Pick<Connection, 'headers' | 'origin' | 'subprotocols' | 'insecure' | 'ca' | 'reach' | 'redirects'>,
+): Pick<ProbeSettings, 'headers' | 'subprotocols' | 'tls' | 'reach' | 'redirects'> {
+  return {
+    headers: c.origin === undefined ? c.headers : { ...c.headers, Origin: c.origin },
+    subprotocols: c.subprotocols,
+    tls: { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) },
+    reach: c.reach,
+    redirects: c.redirects,
+  };
+}
+
 export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<ProbeResult> {
   const t0 = performance.now();
   const settings: ProbeSettings = { ...opts };
@@ -45,10 +61,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   const closing: Promise<void>[] = [];
   let refused: Verdict | undefined;
   try {
-    const first = await openSession({
-      target: opts.target, timeoutMs: Math.min(opts.timeoutMs, opts.maxWaitMs), headers: opts.headers,
-      subprotocols: opts.subprotocols, tls: opts.tls, maxPayload: 1 << 20,
-    });
+    const first = await openFollowing(settings, reporter, t0);
     peer = { endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()) };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
     const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, runCheck(c, settings, peer, t0, closing)]));
@@ -72,11 +85,34 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   const ms = performance.now() - t0;
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
-    event: 'result', ok: !failed, url: opts.target.url.href, endpoint: peer.endpoint ?? null,
+    event: 'result', ok: !failed, url: settings.target.url.href, endpoint: peer.endpoint ?? null,
     checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(ms),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows: done, ms, ...(v ? { verdict: v } : {}) };
+}
+
+/**
+ * The first connection; with --location it follows 3xx answers (a `redirect` phase each) and
+ * every check then runs against the final URL (`settings.target` is updated).
+ */
+async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: number): Promise<Session> {
+  for (let hop = 0; ; hop++) {
+    try {
+      return await openSession({
+        target: settings.target, timeoutMs: Math.min(settings.timeoutMs, settings.maxWaitMs), headers: settings.headers,
+        subprotocols: settings.subprotocols, tls: settings.tls, maxPayload: 1 << 20, ...(settings.reach ? { reach: settings.reach } : {}),
+      });
+    } catch (e) {
+      const status = e instanceof OpenError ? e.head?.status ?? 0 : 0;
+      const location = e instanceof OpenError && status >= 300 && status < 400 ? firstHeader(e.head!.headers, 'location') : undefined;
+      if (!location || hop >= (settings.redirects ?? 0)) throw e;
+      const next = redirectTarget(location, settings.target);
+      if (!next.ok) throw e;
+      reporter.emit({ event: 'phase', phase: 'redirect', t: Math.round(performance.now() - t0), status, from: settings.target.url.href, location, to: next.target.url.href });
+      settings.target = next.target;
+    }
+  }
 }
 
 /** The check that measures each cause precisely; its row beats another check's sighting of it. */

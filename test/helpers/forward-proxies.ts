@@ -1,12 +1,13 @@
 /**
  * Real forward proxies from Debian for the reach tests: squid (HTTP CONNECT, basic auth, the
  * stock SSL_ports rule), dante and microsocks (SOCKS5), mitmdump (a TLS-inspecting proxy).
- * Built on real-servers.ts: own process group, private temp dir, loopback port, readiness by
- * connect, killed with the test process.
+ * Built on real-servers.ts `launch`: own process group, private temp dir, loopback port,
+ * readiness by connect, killed with the test process.
  */
 import { chmodSync, copyFileSync, readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { REAL_FIXTURES_DIR, startReal, type RealServer, type StartOptions } from './real-servers.js';
+import { findBinary, launch, REAL_FIXTURES_DIR, DEBIAN_PACKAGE, type ForwardProxyName, type RealServer, type StartOptions } from './real-servers.js';
 
 /** Our environment without any proxy variable, plus `extra`: the machine's own settings must not leak in. */
 export function proxyEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -17,9 +18,20 @@ export function proxyEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 
 const isRoot = () => process.getuid?.() === 0;
 
-/** A server that drops root (squid, dante) must be able to write its logs into the prefix. */
-function openPrefix(prefix: string): void {
+function binary(name: ForwardProxyName): string {
+  const bin = findBinary(name);
+  if (bin === null) throw new Error(`${name} is not installed: apt-get install ${DEBIAN_PACKAGE[name]}`);
+  return bin;
+}
+
+/** fixtures/real/NAME with {{KEY}} replaced; the prefix opened up when the server drops root (squid, dante) and must write there. */
+async function render(template: string, prefix: string, vars: Record<string, string>): Promise<string> {
+  let text = await readFile(path.join(REAL_FIXTURES_DIR, template), 'utf8');
+  for (const [k, v] of Object.entries({ ...vars, PREFIX: prefix })) text = text.replaceAll(`{{${k}}}`, v);
+  const file = path.join(prefix, template);
+  await writeFile(file, text);
   if (isRoot()) chmodSync(prefix, 0o777);
+  return file;
 }
 
 export interface SquidOptions extends StartOptions {
@@ -32,36 +44,26 @@ export interface SquidOptions extends StartOptions {
 export const SQUID_USER = { name: 'alice', password: 'wonderland' };
 
 export function startSquid(o: SquidOptions): Promise<RealServer> {
-  return startReal(
-    {
-      kind: 'squid',
-      variant: o.auth ? 'auth' : 'open',
-      template: 'squid.conf',
-      configName: 'squid.conf',
-      vars: {
-        SSL_PORTS: o.sslPorts.join(' '),
-        USER: isRoot() ? 'cache_effective_user proxy' : '',
-        AUTH: o.auth
-          ? [
-              'auth_param basic program /usr/lib/squid/basic_ncsa_auth {{PREFIX}}/users',
-              'auth_param basic realm wstrace test proxy',
-              'acl authenticated proxy_auth REQUIRED',
-            ].join('\n')
-          : '',
-        AUTH_ACCESS: o.auth ? 'http_access deny !authenticated' : '',
-      },
-      prepare: (prefix) => {
-        copyFileSync(path.join(REAL_FIXTURES_DIR, 'squid-users'), path.join(prefix, 'users'));
-        chmodSync(path.join(prefix, 'users'), 0o644);
-        openPrefix(prefix);
-      },
-      // -N: foreground, no daemon; the config names every path inside the prefix.
-      args: (_prefix, conf) => ['-N', '-f', conf],
-      logFiles: ['access.log', 'cache.log'],
-    },
-    0,
-    o,
-  );
+  const bin = binary('squid');
+  return launch(`squid-${o.auth ? 'auth' : 'open'}`, o, async (prefix, port) => {
+    copyFileSync(path.join(REAL_FIXTURES_DIR, 'squid-users'), path.join(prefix, 'users'));
+    chmodSync(path.join(prefix, 'users'), 0o644);
+    const conf = await render('squid.conf', prefix, {
+      LISTEN_PORT: String(port),
+      SSL_PORTS: o.sslPorts.join(' '),
+      USER: isRoot() ? 'cache_effective_user proxy' : '',
+      AUTH: o.auth
+        ? [
+            `auth_param basic program /usr/lib/squid/basic_ncsa_auth ${prefix}/users`,
+            'auth_param basic realm wstrace test proxy',
+            'acl authenticated proxy_auth REQUIRED',
+          ].join('\n')
+        : '',
+      AUTH_ACCESS: o.auth ? 'http_access deny !authenticated' : '',
+    });
+    // -N: foreground, no daemon; the config names every path inside the prefix.
+    return { bin, args: ['-N', '-f', conf], logFiles: ['access.log', 'cache.log'] };
+  });
 }
 
 /** squid's access log: one line per CONNECT (TCP_TUNNEL/200, TCP_DENIED/403, TCP_DENIED/407…). */
@@ -79,34 +81,20 @@ export interface DanteOptions extends StartOptions {
 }
 
 export function startDante(o: DanteOptions): Promise<RealServer> {
-  return startReal(
-    {
-      kind: 'danted',
-      variant: 'socks5',
-      template: 'danted.conf',
-      configName: 'danted.conf',
-      vars: { BLOCKED_PORT: String(o.blockedPort), USER: isRoot() ? 'user.unprivileged: nobody' : '' },
-      prepare: openPrefix,
-      args: (prefix, conf) => ['-f', conf, '-p', path.join(prefix, 'danted.pid')],
-      logFiles: [],
-    },
-    0,
-    o,
-  );
+  const bin = binary('danted');
+  return launch('danted', o, async (prefix, port) => {
+    const conf = await render('danted.conf', prefix, {
+      LISTEN_PORT: String(port), BLOCKED_PORT: String(o.blockedPort), USER: isRoot() ? 'user.unprivileged: nobody' : '',
+    });
+    return { bin, args: ['-f', conf, '-p', path.join(prefix, 'danted.pid')], logFiles: [] };
+  });
 }
 
 export function startMicrosocks(o: StartOptions & { user?: string; password?: string } = {}): Promise<RealServer> {
-  return startReal(
-    {
-      kind: 'microsocks',
-      variant: o.user ? 'auth' : 'open',
-      configName: 'none',
-      args: (_prefix, _conf, port) => ['-i', '127.0.0.1', '-p', String(port), ...(o.user ? ['-u', o.user, '-P', o.password ?? ''] : [])],
-      logFiles: [],
-    },
-    0,
-    o,
-  );
+  const bin = binary('microsocks');
+  return launch('microsocks', o, async (_prefix, port) => ({
+    bin, args: ['-i', '127.0.0.1', '-p', String(port), ...(o.user ? ['-u', o.user, '-P', o.password ?? ''] : [])], logFiles: [],
+  }));
 }
 
 /**
@@ -115,18 +103,11 @@ export function startMicrosocks(o: StartOptions & { user?: string; password?: st
  * upstream certificate (ssl_insecure), as the test echo's is self-signed.
  */
 export async function startMitmdump(o: StartOptions = {}): Promise<RealServer & { caFile: string }> {
-  const server = await startReal(
-    {
-      kind: 'mitmdump',
-      variant: 'inspect',
-      configName: 'none',
-      args: (prefix, _conf, port) => [
-        '--listen-host', '127.0.0.1', '--listen-port', String(port), '--set', `confdir=${prefix}`, '--set', 'ssl_insecure=true', '-q',
-      ],
-      logFiles: [],
-    },
-    0,
-    { readyTimeoutMs: 30_000, ...o },
-  );
+  const bin = binary('mitmdump');
+  const server = await launch('mitmdump', { readyTimeoutMs: 30_000, ...o }, async (prefix, port) => ({
+    bin,
+    args: ['--listen-host', '127.0.0.1', '--listen-port', String(port), '--set', `confdir=${prefix}`, '--set', 'ssl_insecure=true', '-q'],
+    logFiles: [],
+  }));
   return { ...server, caFile: path.join(server.prefix, 'mitmproxy-ca-cert.pem') };
 }

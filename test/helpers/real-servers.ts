@@ -236,13 +236,13 @@ interface Spawned {
   hasExited: () => boolean;
 }
 
-function spawnServer(bin: string, args: string[], maxLifetimeMs: number, cwd: string): Spawned {
+function spawnServer(bin: string, args: string[], maxLifetimeMs: number, cwd: string, env?: NodeJS.ProcessEnv): Spawned {
   const timeoutBin = isExecutableFile('/usr/bin/timeout') ? '/usr/bin/timeout' : onPath('timeout');
   const lifetimeSec = Math.max(1, Math.ceil(maxLifetimeMs / 1000));
   const [cmd, argv] = timeoutBin
     ? [timeoutBin, ['--kill-after=5', String(lifetimeSec), bin, ...args]]
     : [bin, args];
-  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let out = '';
   const append = (chunk: Buffer): void => {
     out += chunk.toString('utf8');
@@ -298,57 +298,59 @@ async function readIfExists(p: string): Promise<string> {
   }
 }
 
-export interface ServerSpec {
-  kind: 'nginx' | 'haproxy' | ForwardProxyName;
+interface ServerSpec {
+  kind: 'nginx' | 'haproxy';
   variant: string;
-  /** Config template in fixtures/real/ ({{LISTEN_PORT}}, {{UPSTREAM_PORT}}, {{PREFIX}}, and `vars`), or none. */
-  template?: string;
+  template: string;
   configName: string;
-  /** Extra {{NAME}} → value replacements for the template. */
-  vars?: Record<string, string>;
-  args: (prefix: string, configPath: string, port: number) => string[];
+  args: (prefix: string, configPath: string) => string[];
   logFiles: string[];
-  /** Called with the fresh prefix before the process starts (e.g. to open it to a server that drops root). */
-  prepare?: (prefix: string) => void;
 }
 
-export async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
+async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
   const bin = findBinary(spec.kind);
   if (bin === null) {
     throw new Error(`${spec.kind} is not installed: apt-get install ${DEBIAN_PACKAGE[spec.kind]}`);
   }
-  const template = spec.template ? await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8') : undefined;
+  const template = await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8');
+  return launch(`${spec.kind}-${spec.variant}`, opts, async (prefix, port) => {
+    const configPath = path.join(prefix, spec.configName);
+    const rendered = template
+      .replaceAll('{{LISTEN_PORT}}', String(port))
+      .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
+      .replaceAll('{{PREFIX}}', prefix);
+    await writeFile(configPath, rendered);
+    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles };
+  });
+}
+
+/** What to run in a fresh private `prefix` listening on `port`. */
+type Prepare = (prefix: string, port: number) => Promise<{ bin: string; args: string[]; logFiles: string[]; env?: NodeJS.ProcessEnv }>;
+
+/**
+ * Starts one real server process in its own temp dir and process group on a free loopback port,
+ * and resolves once the port accepts TCP. A port grabbed by someone else between freePort() and
+ * the bind is retried with a fresh one.
+ */
+export async function launch(name: string, opts: StartOptions, prepare: Prepare): Promise<RealServer> {
   const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
   const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
-  const name = `${spec.kind}-${spec.variant}`;
   installExitHooks();
 
   let lastError: Error | undefined;
-  // A port from freePort() can be grabbed by someone else before the server binds it;
-  // retry a couple of times with a fresh port when that is what went wrong.
   for (let attempt = 0; attempt < 3; attempt++) {
     const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
     const port = await freePort();
-    const configPath = path.join(prefix, spec.configName);
-    if (template !== undefined) {
-      let rendered = template;
-      for (const [k, v] of Object.entries(spec.vars ?? {})) rendered = rendered.replaceAll(`{{${k}}}`, v);
-      rendered = rendered
-        .replaceAll('{{LISTEN_PORT}}', String(port))
-        .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
-        .replaceAll('{{PREFIX}}', prefix);
-      await writeFile(configPath, rendered);
-    }
-    spec.prepare?.(prefix);
+    const { bin, args, logFiles, env } = await prepare(prefix, port);
 
-    const sp = spawnServer(bin, spec.args(prefix, configPath, port), maxLifetimeMs, prefix);
+    const sp = spawnServer(bin, args, maxLifetimeMs, prefix, env);
     const tracked: Tracked = { child: sp.child, prefix };
     live.add(tracked);
 
     let stopping: Promise<void> | undefined;
     const collectLogs = async (): Promise<string> => {
       const parts = [`--- ${name} process output ---\n${sp.output()}`];
-      for (const f of spec.logFiles) {
+      for (const f of logFiles) {
         const text = await readIfExists(path.join(prefix, f));
         if (text) parts.push(`--- ${name} ${f} ---\n${text}`);
       }
@@ -432,6 +434,22 @@ export function startHaproxy(
     upstreamPort,
     opts,
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Python websockets application server (fixtures/real/py-app-server.py)
+
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
+
+/** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
+export function startPyApp(mode: PyAppMode, arg?: string, opts: StartOptions = {}): Promise<RealServer> {
+  const py = findBinary('python3-websockets');
+  if (py === null) return Promise.reject(new Error('python3-websockets is not installed: apt-get install python3-websockets'));
+  return launch(`py-${mode}`, opts, async (_prefix, port) => ({
+    bin: py, args: [PY_APP_SERVER, String(port), mode, ...(arg === undefined ? [] : [arg])], logFiles: [],
+    env: systemPythonEnv({ PYTHONUNBUFFERED: '1' }),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------
