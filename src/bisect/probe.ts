@@ -5,6 +5,7 @@ import type { VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type Event } from '../report/reporter.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { HopResult, HopSpec, ProbeRun } from './types.js';
+import type { ReachOptions } from '../reach/options.js';
 
 export interface ProbeSettings {
   timeoutMs: number;
@@ -20,7 +21,7 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true },
+    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true, reach: reachOf(hop, s) },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');
@@ -34,6 +35,14 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
     via: viaOf(r.report) ?? viaOf(bodyJson(response)) ?? null,
     answeredBy: response ? headerOf(response, HOP_HEADER) : null,
   };
+}
+
+/** The connection's reach, with the hop's `--at` address first among the --connect-to rules. */
+function reachOf(hop: HopSpec, s: ProbeSettings): ReachOptions {
+  const base = s.connection?.reach ?? {};
+  if (!hop.at) return base;
+  const rule = { host: '', port: undefined, toHost: hop.at.host, toPort: hop.at.port };
+  return { ...base, connectTo: [rule, ...(base.connectTo ?? [])] };
 }
 
 /** Probes one hop `runs` times in sequence and folds the runs into one row. */

@@ -3,6 +3,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { deadlineError, type Phase } from '../diagnose/errors.js';
+import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
 import { proxyUnreachableVerdict, VerdictError } from '../diagnose/proxy.js';
 import { withDeadline } from '../net/deadline.js';
 import type { WsTarget } from '../net/url.js';
@@ -158,6 +159,13 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
   } catch (e) {
     return fail(e);
   }
+  if (reach.cert && secure.getProtocol() === 'TLSv1.3') {
+    try {
+      await clientCertAccepted(secure, Math.min(timeoutMs, CLIENT_CERT_VERDICT_MS));
+    } catch (e) {
+      return fail(e);
+    }
+  }
   const cert = secure.getPeerCertificate(true) as PeerCertificate | undefined;
   const facts = certificateFacts(cert);
   if (!tls.insecure) {
@@ -179,6 +187,43 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
     },
   });
   return secure;
+}
+
+/** How long a TLS 1.3 client with a certificate waits for the server's judgement of it. */
+const CLIENT_CERT_VERDICT_MS = 1_000;
+
+/**
+ * In TLS 1.3 the server checks a client certificate after our side of the handshake is done;
+ * a refusal is an alert on the next read, which a reset can swallow once we send the upgrade.
+ * So wait for the server's first word: a session ticket means accepted, an alert refused. A
+ * server that sends no tickets costs at most `ms`.
+ */
+function clientCertAccepted(secure: TLSSocket, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const done = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      secure.off('session', onSession);
+      secure.off('error', onError);
+      secure.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    };
+    // Writing from inside the session callback corrupts the record layer ("bad record mac"):
+    // let the native callback unwind before anyone writes the upgrade.
+    const onSession = () => setImmediate(done);
+    const onError = (err: Error) => done(err);
+    const onClose = () =>
+      done(new VerdictError(verdict('client-cert-rejected', 'the server closed the connection as soon as it had checked the client certificate', [
+        'TLS 1.3: the handshake completed on our side, then the connection closed before any session ticket or HTTP (no TLS alert reached us)',
+      ], NEXT_STEP['client-cert-rejected'])));
+    const timer = setTimeout(() => done(), ms);
+    secure.on('session', onSession);
+    secure.on('error', onError);
+    secure.on('close', onClose);
+  });
 }
 
 /** Resolves on `event`, rejects on `error` or an early `close`; removes its listeners either way. */

@@ -15,12 +15,14 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
   if (err instanceof VerdictError) return err.verdict;
   const errno = errnoOf(err);
   const msg = messageOf(err);
+  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(msg)?.[1];
+  const alertLine = `TLS alert from the server: ${alert ?? msg}${errno ? ` (${errno})` : ''}`;
   if (CERT_REQUIRED.test(msg) || (!sentClientCert && /alert handshake failure/i.test(msg) && (phase === 'tls' || phase === 'upgrade'))) {
-    return verdict('client-cert-required', `${target} requires a client certificate${sentClientCert ? '' : ' and none was sent'}`, [`${errno ? `${errno}: ` : ''}${msg}`],
+    return verdict('client-cert-required', `${target} requires a client certificate${sentClientCert ? '' : ' and none was sent'}`, [alertLine],
       sentClientCert ? 'the server did not accept the one sent: check that --cert and --key are the pair its CA signed' : 'pass one with --cert FILE --key FILE (and --pass if the key is encrypted)');
   }
   if (CERT_REJECTED.test(msg)) {
-    return verdict('client-cert-rejected', `${target} rejected the client certificate${sentClientCert ? '' : ' (none was sent)'}`, [`${errno ? `${errno}: ` : ''}${msg}`],
+    return verdict('client-cert-rejected', `${target} rejected the client certificate${sentClientCert ? '' : ' (none was sent)'}`, [alertLine],
       'the server does not trust its issuer: use a certificate signed by the CA the server was given (its client CA), and check the dates');
   }
   // Node's messages usually name the errno already ("connect ECONNREFUSED 127.0.0.1:1"); our own

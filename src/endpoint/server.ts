@@ -27,7 +27,8 @@ export interface EchoOptions {
   /** Subprotocols the endpoint accepts; it picks the client's first offer that is in this list. */
   subprotocols?: string[];
   maxPayload?: number;
-  tls?: { cert: Buffer; key: Buffer };
+  /** `clientCa`: require a client certificate signed by it (mTLS). */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /** How long a close the endpoint starts may wait for the client's close frame. */
   closeTimeoutMs?: number;
   logger?: Logger;
@@ -51,11 +52,14 @@ interface Conn {
 }
 
 /** A PEM file that is not one (or a key that does not match) is the user's input error, not a crash. */
-function createTlsServer(tls: { cert: Buffer; key: Buffer }): Server {
+function createTlsServer(tls: { cert: Buffer; key: Buffer; clientCa?: Buffer }): Server {
   try {
-    return createHttpsServer({ cert: tls.cert, key: tls.key });
+    // With a client CA the handshake itself refuses a missing or foreign certificate, as an
+    // mTLS ingress does (nginx ssl_verify_client on): the client sees the TLS alert.
+    const mtls = tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+    return createHttpsServer({ cert: tls.cert, key: tls.key, ...mtls });
   } catch (e) {
-    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key: ${messageOf(e)}`);
+    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key${tls.clientCa ? '/--tls-client-ca' : ''}: ${messageOf(e)}`);
   }
 }
 

@@ -9,6 +9,7 @@ export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs {
   urls?: string[];
   name?: string[];
   'hop-header'?: string[];
+  at?: string[];
   strategy: string;
   repeat: number;
 }
@@ -29,7 +30,7 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
     throw new InputError('ERR_BAD_REPEAT', '--repeat needs --strategy all: binary search trusts one probe per URL');
   }
   const { headers, ...connection } = parseConnection(args);
-  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers, hopHeaders: list(args['hop-header']) });
+  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers, hopHeaders: list(args['hop-header']), at: list(args.at) });
   const result = await bisect(
     { hops, strategy, repeat, timeoutMs: timeoutMs(args), connection },
     reporterFor(args.json, renderBisectEvent),

@@ -17,6 +17,7 @@ export interface EchoCommandArgs extends GlobalArgs {
   'max-payload': string;
   'tls-cert'?: string;
   'tls-key'?: string;
+  'tls-client-ca'?: string;
 }
 
 export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
@@ -26,6 +27,8 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   if (!args.path.startsWith('/')) throw new InputError('ERR_BAD_PATH', `bad --path "${args.path}": must start with /`);
   const cert = readFileArg(args['tls-cert'], '--tls-cert');
   const key = readFileArg(args['tls-key'], '--tls-key');
+  if (args['tls-client-ca'] !== undefined && !cert) throw new InputError('ERR_BAD_TLS', '--tls-client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
+  const clientCa = readFileArg(args['tls-client-ca'], '--tls-client-ca');
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const endpoint = await startEcho({
     host: args.host,
@@ -34,7 +37,7 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
     name: args.name,
     subprotocols: list(args.subprotocol),
     maxPayload: parseBytes(args['max-payload'], '--max-payload'),
-    tls: cert && key ? { cert, key } : undefined,
+    tls: cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined,
     closeTimeoutMs: timeoutMs(args),
     logger,
   } as Parameters<typeof startEcho>[0]);
