@@ -87,7 +87,7 @@ export async function interceptionVerdict(i: InterceptionInput): Promise<Verdict
   }
   if (direct.facts.fingerprint === i.viaProxy.fingerprint) return undefined;
   return verdict('tls-intercepted',
-    `proxy ${i.proxy.display} re-signs TLS: ${through} is issued by "${i.viaProxy.issuer ?? 'unknown'}", the direct one by "${direct.facts.issuer ?? 'unknown'}"`,
+    `proxy ${i.proxy.display} re-signs TLS (inspection): the certificate for ${name} is issued by "${i.viaProxy.issuer ?? 'unknown'}" through it, by "${direct.facts.issuer ?? 'unknown'}" directly`,
     [viaLine, `directly: subject ${direct.facts.subject ?? '?'}, issuer ${direct.facts.issuer ?? '?'}, sha256 ${short(direct.facts.fingerprint)}`, `${i.problem.error.code}: the re-signed certificate is not trusted`],
     next);
 }
