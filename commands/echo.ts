@@ -9,6 +9,7 @@ export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
     y
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('port', { type: 'number', default: 8080, describe: 'port (0 picks a free one)' })
+      .option('listen', { type: 'string', describe: 'listen on a unix socket instead: unix:PATH (removed on stop)' })
       .option('path', { type: 'string', default: '/echo', describe: 'canonical path to print (echoes on any path)' })
       .option('name', { type: 'string', default: 'echo', describe: 'name in the X-Wstrace-Endpoint marker and reports' })
       .option('subprotocol', { type: 'string', array: true, describe: 'accept this subprotocol (repeatable)' })

@@ -6,7 +6,7 @@ import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
 } from '../constants.js';
-import { listen } from '../net/listen.js';
+import { listen, listenUnix } from '../net/listen.js';
 import { InputError, messageOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
@@ -19,6 +19,8 @@ import { isValidCloseCode } from '../protocol/close-codes.js';
 
 export interface EchoOptions {
   host?: string;
+  /** Listen on this unix socket instead of host:port. */
+  socketPath?: string | undefined;
   /** 0 picks a free port. */
   port?: number;
   /** The canonical path printed in the URL; the endpoint echoes on any path. */
@@ -154,9 +156,16 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     }, closeTimeoutMs);
   }
 
-  const port = await listen(server, host, opts.port ?? 0);
   const scheme = opts.tls ? 'wss' : 'ws';
-  const url = `${scheme}://${formatHostPort(host, port)}${path}`;
+  let port = 0;
+  let url: string;
+  if (opts.socketPath) {
+    await listenUnix(server, opts.socketPath);
+    url = `${scheme}+unix:${opts.socketPath}:${path}`;
+  } else {
+    port = await listen(server, host, opts.port ?? 0);
+    url = `${scheme}://${formatHostPort(host, port)}${path}`;
+  }
 
   return {
     url,

@@ -84,13 +84,6 @@ export function redirectTarget(location: string, from: WsTarget): { ok: true; ta
   }
 }
 
-/** http-proxy wants http(s) targets; a proxy target is a base URL the request path is appended to. */
-export function toHttpBase(target: WsTarget): string {
-  const scheme = target.secure ? 'https:' : 'http:';
-  const prefix = target.url.pathname === '/' ? '' : target.url.pathname.replace(/\/$/, '');
-  return `${scheme}//${target.url.host}${prefix}`;
-}
-
 /** Formats host:port for a listening address, bracketing IPv6. */
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;

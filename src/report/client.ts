@@ -112,7 +112,7 @@ function renderInspect(ev: Event, t: number): string[] {
   const r = ev.report as { endpoint: string; method: string; url: string; httpVersion: string; peer: { address: string; port: number }; headers: [string, string][]; via: ViaEntry[] };
   const pad = ' '.repeat(20);
   return [
-    row(t, 'inspect', `endpoint "${r.endpoint}" received ${r.method} ${r.url} HTTP/${r.httpVersion} from ${r.peer.address}:${r.peer.port}`),
+    row(t, 'inspect', `endpoint "${r.endpoint}" received ${r.method} ${r.url} HTTP/${r.httpVersion} from ${r.peer.address === null ? 'a unix socket' : `${r.peer.address}:${r.peer.port}`}`),
     ...r.headers.map(([k, v]) => `${pad}${k}: ${v}`),
     `${pad}via chain: ${describeVia(r.via)}`,
   ];

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { parseBytes } from '../net/size.js';
 import { parsePort } from '../net/url.js';
+import { parseListen } from '../net/listen.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import { startEcho } from '../endpoint/server.js';
@@ -18,6 +19,7 @@ export interface EchoCommandArgs extends GlobalArgs {
   'tls-cert'?: string;
   'tls-key'?: string;
   'tls-client-ca'?: string;
+  listen?: string;
 }
 
 export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
@@ -33,6 +35,7 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   const endpoint = await startEcho({
     host: args.host,
     port: parsePort(args.port),
+    socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
     path: args.path,
     name: args.name,
     subprotocols: list(args.subprotocol),
@@ -46,6 +49,6 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   );
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
   const served = serveUntilSignal(endpoint, reporter);
-  reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: endpoint.port, ...nativeAddons() });
+  reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: args.listen ? null : endpoint.port, ...nativeAddons() });
   await served;
 }
