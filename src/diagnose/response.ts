@@ -92,11 +92,14 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
   if (r.status === 400 || r.status === 404) {
     next = `check the path; if it is right, a hop may be stripping Upgrade/Connection (the app saw a plain GET): run \`wstrace bisect\` over each hop`;
   } else if (r.status >= 300 && r.status < 400) {
-    next = 'WebSocket clients do not follow redirects: connect to the Location URL directly';
+    next = r.headers.location
+      ? 'WebSocket clients do not follow redirects: connect to the Location URL directly (or let wstrace follow it: --location)'
+      : 'a redirect without a Location header: check the server\'s rewrite rules';
   } else if (r.status === 401 || r.status === 407) {
     next = 'the hop wants credentials: pass them with --header (e.g. "Authorization: Bearer …")';
   }
-  return verdict('http-error', `the upgrade was answered ${line} instead of 101`, evidence.filter(Boolean), next);
+  const to = r.status >= 300 && r.status < 400 && r.headers.location ? ` → ${r.headers.location}` : '';
+  return verdict('http-error', `the upgrade was answered ${line}${to} instead of 101`, evidence.filter(Boolean), next);
 }
 
 function bodyLine(body: string): string {
