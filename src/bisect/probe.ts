@@ -6,6 +6,7 @@ import { memoryReporter, type Event } from '../report/reporter.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { HopResult, HopSpec, ProbeRun } from './types.js';
 import type { ReachOptions } from '../reach/options.js';
+import { authority } from '../reach/http-connect.js';
 
 export interface ProbeSettings {
   timeoutMs: number;
@@ -37,6 +38,11 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
   };
 }
 
+/** `--at` as host:port, or null. */
+export function atOf(hop: HopSpec): string | null {
+  return hop.at ? authority(hop.at.host, hop.at.port) : null;
+}
+
 /** The connection's reach, with the hop's `--at` address first among the --connect-to rules. */
 function reachOf(hop: HopSpec, s: ProbeSettings): ReachOptions {
   const base = s.connection?.reach ?? {};
@@ -61,6 +67,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     index: hop.index,
     name: hop.name,
     url: hop.target.url.href,
+    at: atOf(hop),
     probed: true,
     ok: failed.length === 0,
     status: shown.status,
@@ -81,7 +88,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 /** A row for a URL binary search never had to probe. */
 export function notProbed(hop: HopSpec): HopResult {
   return {
-    index: hop.index, name: hop.name, url: hop.target.url.href, probed: false, ok: false, status: null, statusText: '', ms: null,
+    index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
     endpoint: null, code: null, verdict: null, via: null, answeredBy: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }

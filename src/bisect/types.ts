@@ -47,6 +47,8 @@ export interface HopResult {
   index: number;
   name: string;
   url: string;
+  /** The address this URL was reached at (`--at`), or null. */
+  at: string | null;
   probed: boolean;
   ok: boolean;
   status: number | null;
