@@ -151,3 +151,34 @@ describe('through a real squid with basic auth', () => {
     assert.match(squidAccessLog(squid), /TCP_TUNNEL\/200 .*CONNECT .* alice /);
   });
 });
+
+describe('through a real squid serving TLS itself (an https:// proxy)', () => {
+  let echo: CliServer | undefined;
+  let squid: RealServer | undefined;
+
+  before(async (t) => {
+    if (requireOrSkip(t as never, 'squid') === null) return;
+    echo = await startCliServer(undefined, ['echo', '--port', '0', '--json', '--log-level', 'warn']);
+    squid = await startSquid({ sslPorts: [port(echo.url)], tls: { cert: CA, key: KEY } });
+  });
+  after(async () => {
+    await squid?.stop();
+    await echo?.stop();
+  });
+
+  test('https:// proxy: TLS to the proxy, then CONNECT; an untrusted proxy certificate is a tls-failure naming the proxy', async (t) => {
+    if (!squid) return t.skip('squid missing');
+    const proxy = `https://localhost:${squid.port}`;
+    const ok = await runCli(['client', echo!.url, '--proxy', proxy, '--ca', CA, '--json'], { env: proxyEnv() });
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    const p = ndjson(ok.stdout).find((e) => e.phase === 'proxy')!;
+    assert.deepEqual([p.scheme, p.status], ['https', 200]);
+    assert.match(String(p.tls), /^TLSv1\.[23]$/);
+    const untrusted = await runCli(['client', echo!.url, '--proxy', proxy, '--json'], { env: proxyEnv() });
+    const v = resultOf(untrusted.stdout).verdict!;
+    assert.equal(v.code, 'tls-failure', JSON.stringify(v));
+    assert.match(v.summary, /TLS handshake with the proxy https:\/\/localhost:\d+ failed/);
+    assert.match(v.evidence.join(' '), /self-signed/);
+  });
+});
+

@@ -6,6 +6,7 @@ import { deadlineError, type Phase } from '../diagnose/errors.js';
 import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
 import { proxyUnreachableVerdict, VerdictError } from '../diagnose/proxy.js';
 import { withDeadline } from '../net/deadline.js';
+import { errnoOf, messageOf } from '../errors.js';
 import type { WsTarget } from '../net/url.js';
 import { httpConnect, authority } from '../reach/http-connect.js';
 import type { ReachOptions } from '../reach/options.js';
@@ -110,7 +111,11 @@ async function viaProxy(proxy: ProxySpec, to: { host: string; port: number }, ti
     if (proxy.scheme === 'https') {
       const secure = tlsConnect({ socket: raw, servername: isIP(proxy.host) ? undefined : proxy.host, rejectUnauthorized: !tls.insecure, ca: tls.ca, ALPNProtocols: ['http/1.1'] });
       socket = secure;
-      await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('proxy', timeoutMs), () => secure.destroy());
+      await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('proxy', timeoutMs), () => secure.destroy()).catch((e: unknown) => {
+        if (errnoOf(e) === 'ETIMEDOUT_DEADLINE') throw e;
+        throw new VerdictError(verdict('tls-failure', `TLS handshake with the proxy ${proxy.display} failed`, [messageOf(e), `the proxy came from ${proxy.source}`],
+          'an https:// proxy must present a certificate you trust: --ca FILE (or --insecure); or is it a plain http:// proxy?'));
+      });
       proxyTls = secure.getProtocol() ?? undefined;
     }
     let request: string;

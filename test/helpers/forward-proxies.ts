@@ -39,17 +39,25 @@ export interface SquidOptions extends StartOptions {
   sslPorts: number[];
   /** Require basic auth: user `alice`, password `wonderland` (fixtures/real/squid-users). */
   auth?: boolean;
+  /** Serve the proxy itself over TLS (squid https_port): an https:// proxy. */
+  tls?: { cert: string; key: string };
 }
 
 export const SQUID_USER = { name: 'alice', password: 'wonderland' };
 
 export function startSquid(o: SquidOptions): Promise<RealServer> {
   const bin = binary('squid');
-  return launch(`squid-${o.auth ? 'auth' : 'open'}`, o, async (prefix, port) => {
-    copyFileSync(path.join(REAL_FIXTURES_DIR, 'squid-users'), path.join(prefix, 'users'));
-    chmodSync(path.join(prefix, 'users'), 0o644);
+  return launch(`squid-${o.auth ? 'auth' : o.tls ? 'tls' : 'open'}`, o, async (prefix, port) => {
+    // squid drops root before it reads its certificate: copies it can read.
+    for (const [name, from] of [['users', path.join(REAL_FIXTURES_DIR, 'squid-users')], ['cert.pem', o.tls?.cert], ['key.pem', o.tls?.key]] as const) {
+      if (!from) continue;
+      copyFileSync(from, path.join(prefix, name));
+      chmodSync(path.join(prefix, name), 0o644);
+    }
     const conf = await render('squid.conf', prefix, {
       LISTEN_PORT: String(port),
+      LISTEN: o.tls ? 'https_port' : 'http_port',
+      LISTEN_TLS: o.tls ? ` tls-cert=${prefix}/cert.pem tls-key=${prefix}/key.pem` : '',
       SSL_PORTS: o.sslPorts.join(' '),
       USER: isRoot() ? 'cache_effective_user proxy' : '',
       AUTH: o.auth
