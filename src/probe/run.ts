@@ -97,6 +97,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
  * every check then runs against the final URL (`settings.target` is updated).
  */
 async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: number): Promise<Session> {
+  const seen = new Set([settings.target.url.href]);
   for (let hop = 0; ; hop++) {
     try {
       return await openSession({
@@ -108,7 +109,9 @@ async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: nu
       const location = e instanceof OpenError && status >= 300 && status < 400 ? firstHeader(e.head!.headers, 'location') : undefined;
       if (!location || hop >= (settings.redirects ?? 0)) throw e;
       const next = redirectTarget(location, settings.target);
-      if (!next.ok) throw e;
+      // A loop, or a Location wstrace cannot follow: report the 3xx itself.
+      if (!next.ok || seen.has(next.target.url.href)) throw e;
+      seen.add(next.target.url.href);
       reporter.emit({ event: 'phase', phase: 'redirect', t: Math.round(performance.now() - t0), status, from: settings.target.url.href, location, to: next.target.url.href });
       settings.target = next.target;
     }
