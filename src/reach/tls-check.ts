@@ -1,6 +1,6 @@
 // Certificate checks done by hand after the handshake, so a refused certificate can still be
 // described, and TLS interception by a forward proxy told apart from a plain bad certificate.
-import { isIP, connect as netConnect } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
@@ -94,29 +94,32 @@ export async function interceptionVerdict(i: InterceptionInput): Promise<Verdict
 
 const short = (fp: string | null) => (fp ? `${fp.slice(0, 23)}…` : '?');
 
-/** The certificate the target presents without the proxy (same name, same overrides), no trust checks. */
-async function directCertificate(target: WsTarget, reach: ReachOptions, ms: number): Promise<{ facts: CertFacts } | { error: string }> {
+/** The certificate the target presents without the proxy (same name, same overrides), no trust checks; bounded by `ms`. */
+function directCertificate(target: WsTarget, reach: ReachOptions, ms: number): Promise<{ facts: CertFacts } | { error: string }> {
   const to = applyConnectTo(target.host, target.port, reach.connectTo ?? []);
-  const deadline = AbortSignal.timeout(ms);
-  try {
-    const address = resolveOverride(to.host, to.port, reach.resolve ?? []) ?? (isIP(to.host) ? to.host : (await lookup(to.host)).address);
-    return await new Promise((resolve) => {
-      const raw = netConnect({ host: address, port: to.port });
+  return new Promise((resolve) => {
+    let raw: Socket | undefined;
+    let secure: TLSSocket | undefined;
+    let settled = false;
+    const done = (r: { facts: CertFacts } | { error: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      secure?.destroy();
+      raw?.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ error: `no TLS answer within ${ms} ms` }), ms);
+    const pinned = resolveOverride(to.host, to.port, reach.resolve ?? []) ?? (isIP(to.host) ? to.host : undefined);
+    const address = pinned ? Promise.resolve(pinned) : lookup(to.host).then((a) => a.address);
+    address.then((addr) => {
+      if (settled) return;
+      raw = netConnect({ host: addr, port: to.port });
       const name = reach.servername ?? (isIP(target.host) ? undefined : target.host);
-      const secure = tlsConnect({ socket: raw, servername: name, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
-      const done = (r: { facts: CertFacts } | { error: string }) => {
-        deadline.removeEventListener('abort', onAbort);
-        secure.destroy();
-        raw.destroy();
-        resolve(r);
-      };
-      const onAbort = () => done({ error: `no TLS answer within ${ms} ms` });
-      deadline.addEventListener('abort', onAbort);
-      secure.once('secureConnect', () => done({ facts: certificateFacts(secure.getPeerCertificate()) }));
+      secure = tlsConnect({ socket: raw, servername: name, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
+      secure.once('secureConnect', () => done({ facts: certificateFacts(secure!.getPeerCertificate()) }));
       secure.once('error', (e) => done({ error: messageOf(e) }));
       raw.once('error', (e) => done({ error: messageOf(e) }));
-    });
-  } catch (e) {
-    return { error: messageOf(e) };
-  }
+    }, (e: unknown) => done({ error: messageOf(e) }));
+  });
 }
