@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { REPO_ROOT, assertInputError, ndjson, resultOf, runCli, startCliServer, type CliServer } from './helpers/cli.js';
 import { freePort, requireOrSkip, type RealServer } from './helpers/real-servers.js';
-import { SQUID_USER, proxyEnv, squidAccessLog, startSquid } from './helpers/forward-proxies.js';
+import { SQUID_USER, proxyEnv, squidAccessLog, startForwardSquid } from './helpers/forward-proxies.js';
 
 const CA = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-cert.pem');
 const KEY = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-key.pem');
@@ -23,7 +23,7 @@ describe('through a real squid', () => {
     if (requireOrSkip(t as never, 'squid') === null) return;
     echo = await startCliServer(undefined, ['echo', '--port', '0', '--json', '--log-level', 'warn']);
     tlsEcho = await startCliServer(undefined, ['echo', '--port', '0', '--json', '--log-level', 'warn', '--tls-cert', CA, '--tls-key', KEY]);
-    squid = await startSquid({ sslPorts: [port(echo.url), port(tlsEcho.url)] });
+    squid = await startForwardSquid({ sslPorts: [port(echo.url), port(tlsEcho.url)] });
     proxy = `http://127.0.0.1:${squid.port}`;
   });
   after(async () => {
@@ -120,7 +120,7 @@ describe('through a real squid with basic auth', () => {
   before(async (t) => {
     if (requireOrSkip(t as never, 'squid') === null) return;
     echo = await startCliServer(undefined, ['echo', '--port', '0', '--json', '--log-level', 'warn']);
-    squid = await startSquid({ sslPorts: [port(echo.url)], auth: true });
+    squid = await startForwardSquid({ sslPorts: [port(echo.url)], auth: true });
   });
   after(async () => {
     await squid?.stop();
@@ -159,7 +159,7 @@ describe('through a real squid serving TLS itself (an https:// proxy)', () => {
   before(async (t) => {
     if (requireOrSkip(t as never, 'squid') === null) return;
     echo = await startCliServer(undefined, ['echo', '--port', '0', '--json', '--log-level', 'warn']);
-    squid = await startSquid({ sslPorts: [port(echo.url)], tls: { cert: CA, key: KEY } });
+    squid = await startForwardSquid({ sslPorts: [port(echo.url)], tls: { cert: CA, key: KEY } });
   });
   after(async () => {
     await squid?.stop();

@@ -33,7 +33,7 @@ test('a 3xx names its Location; --location follows it (each a phase) to the echo
   const plain = await runCli(['client', `${base}/old`, '--json']);
   const v = resultOf(plain.stdout).verdict!;
   assert.equal(v.code, 'http-error');
-  assert.match(v.summary, /301 Redirect → \/new instead of 101/);
+  assert.match(v.summary, /301 Redirect to \/new: WebSocket clients do not follow redirects/);
   assert.match(v.next, /--location/);
 
   const r = await runCli(['client', `${base}/old`, '--location', '--json']);

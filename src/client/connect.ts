@@ -46,7 +46,7 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
-    const v: Verdict = diagnoseError(phase, cause, where, o.timeoutMs, clientCert);
+    const v: Verdict = diagnoseError(phase, cause, where, o.timeoutMs, { clientCert });
     emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
     return { ok: false, verdict: v };
   }

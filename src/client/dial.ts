@@ -81,14 +81,15 @@ async function resolvePhase(host: string, port: number, reach: ReachOptions, tim
 async function connectPhase(where: { host: string; port: number } | { path: string }, detail: Record<string, unknown>, timeoutMs: number, onPhase: OnPhase): Promise<Socket> {
   const t = performance.now();
   const socket = netConnect({ ...where, noDelay: true });
+  let at: number;
   try {
-    await withDeadline(once(socket, 'connect'), timeoutMs, () => deadlineError('connect', timeoutMs), () => socket.destroy());
+    at = await withDeadline(once(socket, 'connect'), timeoutMs, () => deadlineError('connect', timeoutMs), () => socket.destroy());
   } catch (e) {
     socket.destroy();
     throw new PhaseError('connect', e);
   }
   const local = 'path' in where ? 'unix socket' : `${socket.localAddress}:${socket.localPort}`;
-  onPhase({ phase: 'connect', ms: performance.now() - t, detail: { ...detail, local } });
+  onPhase({ phase: 'connect', ms: at - t, detail: { ...detail, local } });
   return socket;
 }
 
@@ -159,8 +160,9 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
     socket.destroy();
     throw new PhaseError('tls', e);
   };
+  let at: number;
   try {
-    await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('tls', timeoutMs), () => secure.destroy());
+    at = await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('tls', timeoutMs), () => secure.destroy());
   } catch (e) {
     return fail(e);
   }
@@ -185,7 +187,8 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
   }
   onPhase({
     phase: 'tls',
-    ms: performance.now() - t,
+    // The handshake's own time; the wait for a client certificate's verdict is not part of it.
+    ms: at - t,
     detail: {
       protocol: secure.getProtocol(), cipher: secure.getCipher()?.name, subject: facts.subject, issuer: facts.issuer,
       authorized: !tls.insecure, ...(reach.servername ? { servername: reach.servername } : {}), ...(reach.cert ? { clientCert: true } : {}),
@@ -231,8 +234,11 @@ function clientCertAccepted(secure: TLSSocket, ms: number): Promise<void> {
   });
 }
 
-/** Resolves on `event`, rejects on `error` or an early `close`; removes its listeners either way. */
-export function once(socket: Duplex, event: string): Promise<void> {
+/**
+ * Resolves on `event` with the time it fired, taken in the socket's callback (not after the
+ * promise's turn); rejects on `error` or an early `close`; removes its listeners either way.
+ */
+export function once(socket: Duplex, event: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       socket.off(event, onEvent);
@@ -240,8 +246,9 @@ export function once(socket: Duplex, event: string): Promise<void> {
       socket.off('close', onClose);
     };
     const onEvent = () => {
+      const at = performance.now();
       cleanup();
-      resolve();
+      resolve(at);
     };
     const onError = (err: Error) => {
       cleanup();

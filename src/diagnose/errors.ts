@@ -10,9 +10,17 @@ export type Phase = 'resolve' | 'connect' | 'proxy' | 'tls' | 'upgrade' | 'redir
 const CERT_REQUIRED = /alert certificate required|CERTIFICATE_REQUIRED/i;
 const CERT_REJECTED = /alert (unknown ca|bad certificate|certificate unknown|certificate revoked|certificate expired|unsupported certificate|access denied)|ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)/i;
 
+/** What the caller knows beyond the error: wss:// (a hang-up after TLS means another thing), a client certificate offered. */
+export interface ErrorContext {
+  secure?: boolean;
+  clientCert?: boolean;
+}
+
 /** A socket-level error or expired deadline in a given phase → catalogue entry. */
-export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number, sentClientCert = false): Verdict {
+export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number, how: ErrorContext = {}): Verdict {
   if (err instanceof VerdictError) return err.verdict;
+  const secure = how.secure ?? false;
+  const sentClientCert = how.clientCert ?? false;
   const errno = errnoOf(err);
   const msg = messageOf(err);
   const alert = /alert ([a-z ]+?)(?::|$)/i.exec(msg)?.[1];
@@ -57,8 +65,9 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
     }
     if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_NO_RESPONSE') {
       // A TLS-only port drops plain HTTP without a word: the likeliest cause on a fresh setup.
-      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev,
-        'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
+      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev, secure
+        ? 'the hop took the TLS handshake and then hung up: its logs say why (often a backend it cannot reach, or a TCP-mode balancer with no server)'
+        : 'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
     }
     if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
     return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);

@@ -46,7 +46,7 @@ export async function openSession(req: SessionRequest): Promise<Session> {
     socket = await dial(req.target, req.timeoutMs, req.tls, () => {}, req.reach);
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
-    throw new OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, where, req.timeoutMs, Boolean(req.reach?.cert)));
+    throw new OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, where, req.timeoutMs, { clientCert: Boolean(req.reach?.cert) }));
   }
   try {
     return await upgrade(socket, req);
@@ -65,7 +65,7 @@ async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
     connection: req.connection, extensions: req.deflate ? DEFLATE_OFFER : undefined,
   }));
   const raw = await readHead(socket, req.timeoutMs).catch((e: unknown) => {
-    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs, Boolean(req.reach?.cert)));
+    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs, { secure: req.target.secure, clientCert: Boolean(req.reach?.cert) }));
   });
   const upgradeMs = performance.now() - t0;
   const head = parseResponseHead(raw.head);
@@ -75,7 +75,7 @@ async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
   }
   if (head.status !== 101) {
     const body = await readPreview(socket, raw.rest, bodyFraming(head), Math.min(req.timeoutMs, 1_000));
-    throw new OpenError(diagnoseResponse({ status: head.status, statusText: head.statusText, headers: head.headers, body }), head, body);
+    throw new OpenError(diagnoseResponse({ status: head.status, statusText: head.statusText, headers: head.headers, body, secure: req.target.secure }), head, body);
   }
   const negotiated = parseExtensions(firstHeader(head.headers, 'sec-websocket-extensions'), Boolean(req.deflate));
   return new Session({ socket, head, key, leftover: raw.rest, upgradeMs, maxPayload: req.maxPayload, deflate: negotiated.deflate });

@@ -25,7 +25,7 @@ export async function connectOnce(o: WatchOptions): Promise<Connected> {
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
-    return { ok: false, ms: performance.now() - t0, status: undefined, verdict: diagnoseError(phase, cause, o.target.url.host, o.timeoutMs, Boolean(c.reach.cert)) };
+    return { ok: false, ms: performance.now() - t0, status: undefined, verdict: diagnoseError(phase, cause, o.target.url.host, o.timeoutMs, { clientCert: Boolean(c.reach.cert) }) };
   }
   const outcome = await handshake({
     target: o.target,

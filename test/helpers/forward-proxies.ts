@@ -45,7 +45,7 @@ export interface SquidOptions extends StartOptions {
 
 export const SQUID_USER = { name: 'alice', password: 'wonderland' };
 
-export function startSquid(o: SquidOptions): Promise<RealServer> {
+export function startForwardSquid(o: SquidOptions): Promise<RealServer> {
   const bin = binary('squid');
   return launch(`squid-${o.auth ? 'auth' : o.tls ? 'tls' : 'open'}`, o, async (prefix, port) => {
     // squid drops root before it reads its certificate: copies it can read.
