@@ -22,7 +22,7 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true, reach: reachOf(hop, s) },
+    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true, reach: reachOf(hop, s.connection?.reach) },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');
@@ -35,6 +35,8 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
     verdict: r.verdict ?? null,
     via: viaOf(r.report) ?? viaOf(bodyJson(response)) ?? null,
     answeredBy: response ? headerOf(response, HOP_HEADER) : null,
+    changes: r.trace?.changes ?? [],
+    firstTraced: r.trace?.points[1]?.at ?? r.endpoint,
   };
 }
 
@@ -44,8 +46,7 @@ export function atOf(hop: HopSpec): string | null {
 }
 
 /** The connection's reach, with the hop's `--at` address first among the --connect-to rules. */
-function reachOf(hop: HopSpec, s: ProbeSettings): ReachOptions {
-  const base = s.connection?.reach ?? {};
+export function reachOf(hop: HopSpec, base: ReachOptions = {}): ReachOptions {
   if (!hop.at) return base;
   const rule = { host: '', port: undefined, toHost: hop.at.host, toPort: hop.at.port };
   return { ...base, connectTo: [rule, ...(base.connectTo ?? [])] };
@@ -78,6 +79,8 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     verdict: shown.verdict,
     via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
     answeredBy: shown.answeredBy,
+    changes: shown.changes,
+    firstTraced: shown.firstTraced,
     runs: runs.length,
     failures: failed.length,
     rate: failed.length / runs.length,
@@ -89,7 +92,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 export function notProbed(hop: HopSpec): HopResult {
   return {
     index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
-    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, runs: 0, failures: 0, rate: 0, intermittent: false,
+    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }
 
