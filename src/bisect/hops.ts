@@ -31,7 +31,8 @@ export function buildHops(input: HopInput): HopSpec[] {
   }
   const targets = at.length ? at.map(() => parseWsUrl(urls[0]!, 'URL')) : urls.map((u, i) => parseWsUrl(u, `URL #${i + 1}`));
   if (names.length > targets.length) {
-    throw new InputError('ERR_BAD_NAME', `${names.length} --name values for ${targets.length} layer(s): give at most one name per layer, in order`);
+    const what = at.length ? `${targets.length} --at address(es)` : `${targets.length} URL(s)`;
+    throw new InputError('ERR_BAD_NAME', `${names.length} --name values for ${what}: give at most one name per ${at.length ? 'address' : 'URL'}, in order`);
   }
   const shared = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
   const perHop = (input.hopHeaders ?? []).map((spec) => parseHopHeader(spec, targets.length));
