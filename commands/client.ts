@@ -20,11 +20,14 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
       .option('deflate', { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' })
       .option('insecure', { type: 'boolean', default: false, describe: 'do not verify the TLS certificate' })
       .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust' })
+      .option('http', { type: 'string', describe: 'HTTP version of the handshake: 1.1 (default), 2 (RFC 8441 extended CONNECT; h2c for ws://), auto (h2 when offered, like a browser)' })
+      .option('http2', { type: 'boolean', describe: 'same as --http 2' })
       .option('concurrency', { type: 'number', describe: 'load mode: connections held open at once (default 1)' })
       .option('pipeline', { type: 'number', describe: 'load mode: messages in flight per connection (default 1; 128 with --rate)' })
       .option('rate', { type: 'number', describe: 'load mode: messages per second over all connections; latency counts from each intended send time' })
       .option('duration', { type: 'string', describe: 'load mode: stop after this long (default 10s when no --count)' })
       .example('$0 client ws://127.0.0.1:8080/echo --inspect', 'one echo, and the handshake as the endpoint saw it')
+      .example('$0 client wss://example.test/ws --http auto', 'open it the way a browser does: HTTP/2 when offered, else HTTP/1.1')
       .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON')
       .example('$0 client ws://127.0.0.1:8080/echo --concurrency 50 --pipeline 8 --size 1k --duration 10s', 'load: 50 connections, 8 in flight each, for 10 s') as Argv<ClientCommandArgs>,
   handler: async (args) => {

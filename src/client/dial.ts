@@ -9,6 +9,8 @@ export interface TlsOptions {
   insecure?: boolean;
   ca?: Buffer;
   servername?: string;
+  /** ALPN offer, most preferred first (RFC 7301); default `http/1.1` only. */
+  alpn?: string[];
 }
 
 export interface PhaseTiming {
@@ -58,7 +60,7 @@ export async function dial(
 
   t = performance.now();
   const servername = tls.servername ?? (isIP(target.host) ? undefined : target.host);
-  const secure = tlsConnect({ socket, servername, rejectUnauthorized: !tls.insecure, ca: tls.ca, ALPNProtocols: ['http/1.1'] });
+  const secure = tlsConnect({ socket, servername, rejectUnauthorized: !tls.insecure, ca: tls.ca, ALPNProtocols: tls.alpn ?? ['http/1.1'] });
   try {
     await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('tls', timeoutMs), () => secure.destroy());
   } catch (e) {
@@ -70,7 +72,7 @@ export async function dial(
   onPhase({
     phase: 'tls',
     ms: performance.now() - t,
-    detail: { protocol: secure.getProtocol(), cipher: secure.getCipher()?.name, subject: cert?.subject?.CN ?? null, authorized: secure.authorized },
+    detail: { protocol: secure.getProtocol(), cipher: secure.getCipher()?.name, subject: cert?.subject?.CN ?? null, authorized: secure.authorized, alpn: secure.alpnProtocol || null },
   });
   return secure;
 }

@@ -22,7 +22,14 @@ export interface ClientOptions {
   maxPayload?: number;
   /** Offer permessage-deflate, as browsers do. */
   deflate?: boolean;
+  /**
+   * HTTP version of the handshake: '1.1' (GET + Upgrade), '2' (RFC 8441 extended CONNECT; TLS
+   * with ALPN h2, or h2c with prior knowledge for ws://), 'auto' (h2 when offered, as a browser does).
+   */
+  http?: HttpMode;
 }
+
+export type HttpMode = '1.1' | '2' | 'auto';
 
 export type ResolvedClientOptions = Required<Omit<ClientOptions, 'size' | 'origin' | 'ca'>> & Pick<ClientOptions, 'size' | 'origin' | 'ca'>;
 
@@ -43,5 +50,6 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     ca: o.ca,
     maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
     deflate: o.deflate ?? true,
+    http: o.http ?? '1.1',
   };
 }

@@ -12,6 +12,8 @@ export interface ClientResult {
   ok: boolean;
   url: string;
   status: number | null;
+  /** HTTP version the WebSocket opened over ('1.1' or '2.0'), null when it did not open. */
+  http: string | null;
   endpoint: string | null;
   echoes: { sent: number; matched: number };
   rttMs: { min: number; avg: number; max: number } | null;
@@ -32,11 +34,12 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
-    ok: false, url: o.target.url.href, status: null, endpoint: null, echoes: { sent: 0, matched: 0 }, rttMs: null, closeCode: null, report: null, totalMs: 0,
+    ok: false, url: o.target.url.href, status: null, http: null, endpoint: null, echoes: { sent: 0, matched: 0 }, rttMs: null, closeCode: null, report: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  if (outcome.ok) result.http = outcome.answer.httpVersion;
   if (!outcome.ok) {
     result.verdict = await confirm(o, outcome.verdict);
   } else {

@@ -1,7 +1,8 @@
 import { errnoOf, messageOf } from '../errors.js';
 import { verdict, type Verdict } from './catalogue.js';
+import { h2FramesIn } from '../protocol/h2.js';
 
-export type Phase = 'resolve' | 'connect' | 'tls' | 'upgrade' | 'open' | 'echo' | 'close';
+export type Phase = 'resolve' | 'connect' | 'tls' | 'settings' | 'upgrade' | 'open' | 'echo' | 'close';
 
 /** A socket-level error or expired deadline in a given phase → catalogue entry. */
 export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number): Verdict {
@@ -42,6 +43,15 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
       return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev,
         'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
     }
+    // An h2-only port answers an HTTP/1.1 request with its SETTINGS (and a GOAWAY): binary frames
+    // where the status line should be. Node's parser error keeps those bytes.
+    const raw = (err as { rawPacket?: unknown } | undefined)?.rawPacket;
+    const frames = Buffer.isBuffer(raw) ? h2FramesIn(raw) : [];
+    if (frames.length) {
+      return verdict('h2-only-port', `${target} speaks only HTTP/2: it answered the HTTP/1.1 upgrade with h2 frames`, [
+        `received ${frames.join(', ')} instead of an HTTP/1.1 status line`, ...ev,
+      ]);
+    }
     if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
     return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);
   }
@@ -52,6 +62,7 @@ const PHASE_WAIT: Record<Phase, string> = {
   resolve: 'DNS lookup sent',
   connect: 'TCP SYN sent',
   tls: 'TLS ClientHello sent',
+  settings: 'h2 preface sent, waiting for the server\'s SETTINGS',
   upgrade: 'upgrade request sent, waiting for the status line',
   open: 'waiting for the connection to open',
   echo: 'message sent, waiting for the echo',
