@@ -11,7 +11,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
-import { createFront } from './front.js';
+import { createFront } from '../net/front.js';
 import { wsOverStream } from '../protocol/ws-over-stream.js';
 import { explainUpgradeRequired } from './explain.js';
 import { selfTestPage } from './page.js';

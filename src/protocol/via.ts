@@ -1,6 +1,7 @@
 // RFC 9110 §7.6.3: Via = #( received-protocol RWS received-by [ RWS comment ] ).
-// wstrace hops write `1.1 <name> (wstrace; upgrade=present|absent)` so the endpoint's report
-// shows, hop by hop, whether the upgrade headers were still there when each hop saw the request.
+// wstrace hops write `1.1 <name> (wstrace; upgrade=present|absent)` (`2 <name> …` when the hop
+// received HTTP/2) so the endpoint's report shows, hop by hop, whether the request was still a
+// WebSocket handshake (Upgrade headers, or an extended CONNECT) when each hop saw it.
 
 export interface ViaEntry {
   protocol: string;
@@ -10,8 +11,9 @@ export interface ViaEntry {
   wstrace?: { upgrade: 'present' | 'absent' };
 }
 
-export function formatViaEntry(name: string, upgradePresent: boolean): string {
-  return `1.1 ${name} (wstrace; upgrade=${upgradePresent ? 'present' : 'absent'})`;
+/** `protocol` is the version this hop received the message in: `1.1`, or `2` for HTTP/2 (RFC 9110 §7.6.3). */
+export function formatViaEntry(name: string, upgradePresent: boolean, protocol: '1.1' | '2' = '1.1'): string {
+  return `${protocol} ${name} (wstrace; upgrade=${upgradePresent ? 'present' : 'absent'})`;
 }
 
 /** Splits on commas that are not inside a comment, then parses each entry leniently. */

@@ -6,8 +6,8 @@ export function isLoop(name: string, via: string | string[] | undefined): boolea
   return parseVia(via).some((e) => e.wstrace && e.receivedBy === name);
 }
 
-export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean): string {
-  const entry = formatViaEntry(name, upgradePresent);
+export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean, protocol: '1.1' | '2' = '1.1'): string {
+  const entry = formatViaEntry(name, upgradePresent, protocol);
   if (existing === undefined || existing === '') return entry;
   return `${Array.isArray(existing) ? existing.join(', ') : String(existing)}, ${entry}`;
 }
