@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { connect as h2Connect } from 'node:http2';
 import { readFileSync } from 'node:fs';
 import { assertInputError, ndjson, resultOf, runCli, startCliServer, type Ev } from './helpers/cli.js';
-import { TLS_CERT, TLS_KEY, startH1OnlyTls, startH2Peer } from './helpers/h2-peers.js';
+import { TLS_CERT, TLS_KEY, startH1OnlyPlain, startH1OnlyTls, startH2Peer } from './helpers/h2-peers.js';
 
 const echoArgs = ['echo', '--port', '0', '--json', '--log-level', 'warn'];
 const tlsEchoArgs = [...echoArgs, '--tls-cert', TLS_CERT, '--tls-key', TLS_KEY];
@@ -78,11 +78,11 @@ test('--http auto: h2 when ALPN and SETTINGS allow it; a fallback event for ws:/
 
 test('h2 verdicts: ALPN without h2, h2c to an HTTP/1.1 port, no extended CONNECT, stream reset, non-200 :status', async (t) => {
   const h1only = await startH1OnlyTls();
-  const plain = await startCliServer(t, ['proxy', '--port', '0', '--json', '--log-level', 'warn', '--target', 'ws://127.0.0.1:1/']);
+  const plain = await startH1OnlyPlain();
   const noEcp = await startH2Peer('no-extended-connect');
   const reset = await startH2Peer('reset');
   const forbidden = await startH2Peer('status-403');
-  t.after(() => Promise.all([h1only.close(), noEcp.close(), reset.close(), forbidden.close()]));
+  t.after(() => Promise.all([h1only.close(), plain.close(), noEcp.close(), reset.close(), forbidden.close()]));
   const run = async (url: string, ...extra: string[]) => {
     const r = await runCli(['client', url, '--http2', '--json', '--timeout', '3s', ...extra], { timeoutMs: 15_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -106,7 +106,6 @@ test('h2 verdicts: ALPN without h2, h2c to an HTTP/1.1 port, no extended CONNECT
   assert.equal(status.code, 'h2-connect-rejected');
   assert.match(status.summary, /:status 403/);
   assert.match(status.evidence.join(' '), /server: h2-peer.*no websockets for you/);
-  await plain.stop();
 });
 
 test('an HTTP/1.1 upgrade to an h2-only port: h2-only-port, recognised from the SETTINGS it answers with', async (t) => {

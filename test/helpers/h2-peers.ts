@@ -5,6 +5,7 @@
  */
 import { createServer as createH2, constants, type Http2Server, type Http2SecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2';
 import { createServer as createHttps } from 'node:https';
+import { createServer as createHttp } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:net';
@@ -52,6 +53,12 @@ export async function startH2Peer(behaviour: H2Behaviour): Promise<H2Peer> {
 export async function startH1OnlyTls(): Promise<H2Peer> {
   const server = createHttps({ cert: readFileSync(TLS_CERT), key: readFileSync(TLS_KEY), ALPNProtocols: ['http/1.1'] }, (_req, res) => res.writeHead(426).end());
   return listenTracked(server, (port) => `wss://localhost:${port}/echo`, []);
+}
+
+/** A cleartext HTTP/1.1-only server (nginx, a Node app): it answers the h2c preface with a 400. */
+export async function startH1OnlyPlain(): Promise<H2Peer> {
+  const server = createHttp((_req, res) => res.writeHead(426).end());
+  return listenTracked(server, (port) => `ws://127.0.0.1:${port}/echo`, []);
 }
 
 async function listenTracked(server: Server | Http2Server | Http2SecureServer, url: (port: number) => string, connects: string[]): Promise<H2Peer> {
