@@ -17,9 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets';
+export type BinaryName = 'nginx' | 'haproxy' | 'nghttpx' | 'chromium' | 'python3-websockets';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
-export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout';
+export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'h2' | 'h2-no-websocket';
+export type NghttpxVariant = 'h2';
 
 export interface RealServer {
   /** e.g. "nginx-good", "haproxy-tunnel-2s" */
@@ -45,6 +46,7 @@ export interface StartOptions {
 export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   nginx: 'nginx-light',
   haproxy: 'haproxy',
+  nghttpx: 'nghttp2-proxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
 };
@@ -67,6 +69,9 @@ function findRepoRoot(): string {
 export const REPO_ROOT = findRepoRoot();
 export const REAL_FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures', 'real');
 export const PY_ECHO_CLIENT = path.join(REAL_FIXTURES_DIR, 'py-echo-client.py');
+/** The test certificate (CN and SAN localhost) every TLS front in these tests serves. */
+export const TLS_CERT = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-cert.pem');
+export const TLS_KEY = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-key.pem');
 
 // ---------------------------------------------------------------------------------------
 // ports and binaries
@@ -123,6 +128,8 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
     case 'haproxy':
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
+    case 'nghttpx':
+      return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -287,7 +294,7 @@ async function readIfExists(p: string): Promise<string> {
 }
 
 interface ServerSpec {
-  kind: 'nginx' | 'haproxy';
+  kind: 'nginx' | 'haproxy' | 'nghttpx';
   variant: string;
   template: string;
   configName: string;
@@ -303,10 +310,17 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
   const template = await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8');
   return launch(`${spec.kind}-${spec.variant}`, opts, async (prefix, port) => {
     const configPath = path.join(prefix, spec.configName);
+    // TLS fronts use the test certificate (fixtures/tls); HAProxy wants certificate and key in one file.
+    const cert = await readFile(TLS_CERT, 'utf8');
+    const key = await readFile(TLS_KEY, 'utf8');
+    await writeFile(path.join(prefix, 'tls.pem'), cert + key);
     const rendered = template
       .replaceAll('{{LISTEN_PORT}}', String(port))
       .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
-      .replaceAll('{{PREFIX}}', prefix);
+      .replaceAll('{{PREFIX}}', prefix)
+      .replaceAll('{{TLS_CERT}}', TLS_CERT)
+      .replaceAll('{{TLS_KEY}}', TLS_KEY)
+      .replaceAll('{{TLS_PEM}}', path.join(prefix, 'tls.pem'));
     await writeFile(configPath, rendered);
     return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles };
   });
@@ -424,6 +438,23 @@ export function startHaproxy(
   );
 }
 
+/** nghttpx as the TLS HTTP/2 front (fixtures/real/nghttpx-h2.conf); `url` is wss://localhost:PORT. */
+export async function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  const s = await startReal(
+    {
+      kind: 'nghttpx',
+      variant,
+      template: `nghttpx-${variant}.conf`,
+      configName: 'nghttpx.conf',
+      args: (_prefix, conf) => [`--conf=${conf}`],
+      logFiles: ['error.log', 'access.log'],
+    },
+    upstreamPort,
+    opts,
+  );
+  return { ...s, url: `wss://localhost:${s.port}` };
+}
+
 // ---------------------------------------------------------------------------------------
 // Python websockets application server (fixtures/real/py-app-server.py)
 
@@ -503,6 +534,8 @@ export interface ChromiumOptions {
   launchTimeoutMs?: number;
   /** deadline for fn; on expiry the browser is closed and the promise rejects (default 60 000 ms) */
   timeoutMs?: number;
+  /** extra command-line flags (e.g. --ignore-certificate-errors for the test certificate) */
+  args?: string[];
 }
 
 export async function withChromium<T>(fn: (browser: Browser) => Promise<T>, opts: ChromiumOptions = {}): Promise<T> {
@@ -513,7 +546,7 @@ export async function withChromium<T>(fn: (browser: Browser) => Promise<T>, opts
   const browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
     timeout: opts.launchTimeoutMs ?? 30_000,
     handleSIGINT: true,
     handleSIGTERM: true,
