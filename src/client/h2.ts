@@ -175,9 +175,14 @@ function describe(headers: IncomingHttpHeaders & IncomingHttpStatusHeader, t0: n
 
 function rejected(a: UpgradeAnswer, where: string): Verdict {
   const who = a.endpoint ? `wstrace endpoint "${a.endpoint}"` : a.headers['x-wstrace-hop'] ? `wstrace hop "${String(a.headers['x-wstrace-hop'])}"` : a.headers.server ? `server: ${String(a.headers.server)}` : 'a server that names itself nowhere';
+  // A hop that advertised extended CONNECT but whose upstream does not: the browser case that
+  // never falls back (it only does when the hop it talks to lacks the setting).
+  const upstreamLacks = a.status === 502 && /extended CONNECT|ENABLE_CONNECT_PROTOCOL/i.test(a.body ?? '');
   return verdict('h2-connect-rejected', `${where} answered the extended CONNECT with :status ${a.status}`, [
-    `answered by ${who}`, ...(a.headers.via ? [`via: ${String(a.headers.via)}`] : []), ...(a.body ? [`body: ${a.body.slice(0, 200).trim()}`] : []),
-  ]);
+    `answered by ${who}`, ...(a.headers.via ? [`via: ${String(a.headers.via)}`] : []), ...(a.body ? [`body: ${a.body.slice(0, 300).trim()}`] : []),
+  ], upstreamLacks
+    ? `${who} advertises extended CONNECT but a hop behind it does not: a browser gets this error and does not fall back to HTTP/1.1; find that hop with \`wstrace bisect <each hop's URL> --http 2\``
+    : undefined);
 }
 
 function readPreview(stream: ClientHttp2Stream, done: (body: string) => void): void {
