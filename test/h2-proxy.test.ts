@@ -100,3 +100,19 @@ test('--upstream-http and a chain hop\'s upstreamHttp: bad values are one-line i
   writeFileSync(file, JSON.stringify({ description: 'bad upstreamHttp value for the test', hops: [{ upstreamHttp: 'h3' }] }));
   assertInputError(await runCli(['chain', file]), 'upstreamHttp');
 });
+
+test('probe --http 2: extended CONNECT, multiplexing, a bad frame failing one stream only, flow control past the initial window', async (t) => {
+  const echo = await startCliServer(t, ['echo', '--port', '0', ...quiet]);
+  const healthy = await runCli(['probe', echo.url, '--http2', '--json'], { timeoutMs: 30_000 });
+  assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+  const rows = ndjson(healthy.stdout).filter((e) => e.event === 'check');
+  assert.deepEqual(rows.map((r) => `${String(r.name)}:${String(r.status)}`), ['h2-extended-connect:pass', 'h2-multiplex:pass', 'h2-bad-frame:pass', 'h2-flow-control:pass']);
+  assert.equal(rows.find((r) => r.name === 'h2-bad-frame')!.closeCode, 1002);
+  const hop = await startCliServer(t, ['proxy', '--port', '0', '--fault', 'no-extended-connect', '--target', `ws://127.0.0.1:${echo.port}`, ...quiet]);
+  const broken = await runCli(['probe', `${hop.url}/echo`, '--http2', '--check', 'h2-extended-connect', '--json'], { timeoutMs: 30_000 });
+  assert.equal(broken.code, 1, broken.stdout);
+  assert.equal(resultOf(broken.stdout).verdict?.code, 'h2-no-extended-connect');
+  assertInputError(await runCli(['probe', echo.url, '--http', 'auto']), '--http auto');
+  assertInputError(await runCli(['probe', echo.url, '--http2', '--check', 'ping']), 'h2 checks are');
+  await stopAll(hop, echo);
+});

@@ -67,14 +67,20 @@ export interface ExtendedConnect {
   subprotocols: string[];
   origin?: string | undefined;
   maxPayload: number;
+  /** Leave the session open when the stream ends (several WebSockets on one connection). */
+  keepSession?: boolean;
 }
 
+export type StreamOutcome =
+  | { ok: true; stream: ClientHttp2Stream; answer: UpgradeAnswer }
+  | { ok: false; answer?: UpgradeAnswer; verdict: Verdict };
+
 /**
- * RFC 8441 §4: the WebSocket handshake as an extended CONNECT on a new stream. A 200 opens it (no
- * Sec-WebSocket-Key/Accept over h2, §5); the stream then carries RFC 6455 frames, which the same ws
- * code as over HTTP/1.1 speaks. The session closes when the stream does.
+ * RFC 8441 §4: the WebSocket handshake as an extended CONNECT on a new stream, waited for at most
+ * `timeoutMs`. A 200 opens the stream (no Sec-WebSocket-Key/Accept over h2, §5); anything else is
+ * a verdict, and the stream is destroyed. The session stays open either way (its owner closes it).
  */
-export function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome> {
+export function connectStream(req: ExtendedConnect): Promise<StreamOutcome> {
   const t0 = performance.now();
   const where = req.target.url.host;
   const { session } = req;
@@ -82,15 +88,13 @@ export function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome>
     let settled = false;
     let answer: UpgradeAnswer | undefined;
     let goaway: string | undefined;
-    const finish = (o: HandshakeOutcome) => {
+    let stream: ClientHttp2Stream | undefined;
+    const finish = (o: StreamOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       session.off('goaway', onGoaway);
-      if (!o.ok) {
-        stream?.destroy();
-        session.destroy();
-      }
+      if (!o.ok) stream?.destroy();
       resolve(o);
     };
     const onGoaway = (code: number, lastStreamId: number) => (goaway = `GOAWAY ${h2ErrorName(code)} (last stream ${lastStreamId})`);
@@ -98,8 +102,6 @@ export function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome>
     const timer = setTimeout(() => {
       finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs) });
     }, req.timeoutMs);
-
-    let stream: ClientHttp2Stream | undefined;
     try {
       stream = session.request(requestHeaders(req), { endStream: false });
     } catch (e) {
@@ -110,7 +112,7 @@ export function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome>
     s.on('error', () => {}); // ends in 'close', where rstCode says why
     s.once('response', (headers: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
       answer = describe(headers, t0);
-      if (answer.status === 200) return opened(s, answer);
+      if (answer.status === 200) return finish({ ok: true, stream: s, answer });
       readPreview(s, (body) => {
         answer!.body = body;
         finish({ ok: false, answer, verdict: rejected(answer!, where) });
@@ -124,24 +126,36 @@ export function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome>
         code === 1 ? 'PROTOCOL_ERROR on a CONNECT with :protocol: the hop does not implement RFC 8441, or rejects :protocol as an unknown pseudo-header' : '',
       ].filter(Boolean)) });
     });
-
-    function opened(st: ClientHttp2Stream, a: UpgradeAnswer): void {
-      const chosen = String(a.headers['sec-websocket-protocol'] ?? '');
-      // RFC 6455 §4.1 (which RFC 8441 §5 keeps): the answer may only pick one of our offers.
-      if ((chosen && !req.subprotocols.includes(chosen)) || (!chosen && req.subprotocols.length)) {
-        const list = req.subprotocols.map((p) => JSON.stringify(p)).join(', ');
-        return finish({ ok: false, answer: a, verdict: verdict('subprotocol-mismatch', `offered subprotocol ${list || '(none)'}, but the 200 chose ${chosen ? JSON.stringify(chosen) : 'none'}`, [
-          a.endpoint ? `the 200 came from wstrace endpoint "${a.endpoint}": it does not accept ${list} (start it with --subprotocol), or a hop dropped sec-websocket-protocol` : 'a hop may have dropped sec-websocket-protocol, or the server does not accept the offered protocol',
-        ]) });
-      }
-      st.once('close', () => session.close());
-      const ws = wsOverStream(st, { role: 'client', maxPayload: req.maxPayload, protocol: chosen });
-      const watch: Watch = {};
-      ws.on('close', (code: number, reason: Buffer) => (watch.close ??= { code, reason: reason.toString() }));
-      ws.on('error', (err: Error) => (watch.error ??= err));
-      finish({ ok: true, ws, answer: a, watch });
-    }
   });
+}
+
+/**
+ * The client's WebSocket over h2: connectStream, the subprotocol check RFC 6455 §4.1 keeps
+ * (RFC 8441 §5), then ws on the stream, which carries RFC 6455 frames exactly as TCP does after a
+ * 101. Unless `keepSession`, the session closes when the stream does (one WebSocket per connection).
+ */
+export async function extendedConnect(req: ExtendedConnect): Promise<HandshakeOutcome> {
+  const o = await connectStream(req);
+  if (!o.ok) {
+    if (!req.keepSession) req.session.destroy();
+    return o;
+  }
+  const a = o.answer;
+  const chosen = String(a.headers['sec-websocket-protocol'] ?? '');
+  if ((chosen && !req.subprotocols.includes(chosen)) || (!chosen && req.subprotocols.length)) {
+    o.stream.destroy();
+    if (!req.keepSession) req.session.destroy();
+    const list = req.subprotocols.map((p) => JSON.stringify(p)).join(', ');
+    return { ok: false, answer: a, verdict: verdict('subprotocol-mismatch', `offered subprotocol ${list || '(none)'}, but the 200 chose ${chosen ? JSON.stringify(chosen) : 'none'}`, [
+      a.endpoint ? `the 200 came from wstrace endpoint "${a.endpoint}": it does not accept ${list} (start it with --subprotocol), or a hop dropped sec-websocket-protocol` : 'a hop may have dropped sec-websocket-protocol, or the server does not accept the offered protocol',
+    ]) };
+  }
+  if (!req.keepSession) o.stream.once('close', () => req.session.close());
+  const ws = wsOverStream(o.stream, { role: 'client', maxPayload: req.maxPayload, protocol: chosen });
+  const watch: Watch = {};
+  ws.on('close', (code: number, reason: Buffer) => (watch.close ??= { code, reason: reason.toString() }));
+  ws.on('error', (err: Error) => (watch.error ??= err));
+  return { ok: true, ws, answer: a, watch };
 }
 
 function requestHeaders(req: ExtendedConnect): Record<string, string> {

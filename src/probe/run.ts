@@ -96,7 +96,7 @@ const SPECIALIST: Partial<Record<VerdictCode, string>> = {
 };
 
 /** The first FAIL row (or the specialist for its cause) names the verdict; the others are listed. */
-function failVerdict(firstFail: CheckRow, rows: CheckRow[]): Verdict {
+export function failVerdict(firstFail: CheckRow, rows: CheckRow[]): Verdict {
   const expert = firstFail.verdict && SPECIALIST[firstFail.verdict];
   const first = rows.find((r) => r.status === 'fail' && r.name === expert && r.verdict === firstFail.verdict) ?? firstFail;
   const others = rows.filter((r) => r.status === 'fail' && r !== first).map((r) => r.name);
@@ -139,7 +139,7 @@ function notRun(check: Check, v: Verdict): CheckRow {
   return { name: check.name, long: check.long, ms: 0, ...outcome('fail', summary, { evidence: check.name === 'handshake' ? v.evidence : [], verdict: v.code }) };
 }
 
-function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
+export function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
   return {
     event: 'check', t: Math.round(performance.now() - t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
     closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: Math.round(r.ms),

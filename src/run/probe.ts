@@ -8,6 +8,8 @@ import { reporterFor } from '../report/output.js';
 import { renderProbeEvent } from '../report/probe.js';
 import { selectChecks } from '../probe/registry.js';
 import { probeConnection, runProbe } from '../probe/run.js';
+import { runH2Probe } from '../probe/h2.js';
+import { selectH2Checks } from '../probe/h2-checks.js';
 
 export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs {
   url: string;
@@ -23,7 +25,9 @@ const MAX_SIZE_LIMIT = 256 * 1024 * 1024;
 
 export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
-  const checks = selectChecks(list(args.check), args.all);
+  const h2 = args.http2 === true || args.http === '2';
+  const checks = h2 ? [] : selectChecks(list(args.check), args.all);
+  const h2Checks = h2 ? selectH2Checks(list(args.check)) : [];
   const timeout = timeoutMs(args);
   const maxWaitMs = positive(args['max-wait'], '--max-wait');
   const keepaliveMs = args.keepalive === undefined ? undefined : positive(args.keepalive, '--keepalive');
@@ -32,10 +36,8 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     throw new InputError('ERR_BAD_SIZE', `bad --max-size "${args['max-size']}": use 1 byte to 256M`);
   }
   const connection = parseConnection(args);
+  if (connection.http === 'auto') throw new InputError('ERR_USAGE', '--http auto: probe checks one version at a time: --http 1.1 (the default) or --http 2');
   // probe sends its own messages (each check its own) and knows what each should get back.
-  if ((args.http !== undefined && args.http !== '1.1') || args.http2) {
-    throw new InputError('ERR_USAGE', `--http ${args.http2 ? '2' : String(args.http)}: probe's checks speak HTTP/1.1 only; use client or bisect with --http 2 for WebSockets over HTTP/2`);
-  }
   const unused = (['message', 'size', 'expect'] as const).filter((k) => args[k] !== undefined);
   if (args.binary) unused.push('binary' as never);
   if (parseDuration(args.wait ?? '0s', '--wait') > 0) unused.push('wait' as never);
@@ -45,11 +47,17 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
 
   const reporter = reporterFor(args.json, renderProbeEvent);
   // The header is for people watching long checks; NDJSON stays `check`… then `result`.
-  if (!args.json) {
+  if (!args.json && !h2) {
     reporter.emit({
       event: 'probe', url: target.url.href, checks: checks.length, long: checks.filter((c) => c.long).length,
       timeout: args.timeout, maxWait: args['max-wait'],
     });
+  }
+  if (h2) {
+    if (!args.json) reporter.emit({ event: 'probe', url: target.url.href, checks: h2Checks.length, long: 0, timeout: args.timeout, maxWait: args['max-wait'] });
+    const r = await runH2Probe({ target, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, ...probeConnection(connection) }, h2Checks, reporter);
+    process.exitCode = r.ok ? 0 : 1;
+    return;
   }
   const result = await runProbe(
     { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, ...probeConnection(connection) },
