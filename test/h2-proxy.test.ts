@@ -72,7 +72,13 @@ test('fault no-extended-connect: h2 clients get h2-no-extended-connect, HTTP/1.1
   assert.equal(settings.enableConnectProtocol, false);
   const h1 = await runCli(['client', `${hop.url}/echo`, '--json'], { timeoutMs: 15_000 });
   assert.equal(h1.code, 0, h1.stdout);
-  await stopAll(hop, echo);
+  // Request faults answer h2 clients too: the hop's own status, named in x-wstrace-hop.
+  const gate = await startCliServer(t, ['proxy', '--port', '0', '--name', 'gate', '--fault', 'status=503', '--target', `ws://127.0.0.1:${echo.port}`, ...quiet]);
+  const refused = await runCli(['client', `${gate.url}/echo`, '--http2', '--json'], { timeoutMs: 15_000 });
+  const v = resultOf(refused.stdout).verdict!;
+  assert.equal(v.code, 'h2-connect-rejected', refused.stdout);
+  assert.match(v.evidence.join(' '), /wstrace hop "gate"/);
+  await stopAll(gate, hop, echo);
 });
 
 test('chain edge (h2 upstream) → lb (no extended CONNECT, HTTP/1.1 upstream) → echo: bisect --http2 names "lb" and says HTTP/1.1 works there', async (t) => {

@@ -142,7 +142,7 @@ export class Converter {
     const path = joinPath(target, r.path);
     const authority = r.authority || target.hostHeader;
     const version = this.o.upstreamHttp === 'same' ? down.kind : this.o.upstreamHttp;
-    const dial = version === '2' ? this.viaH2(target, path, authority, headers) : this.viaH1(target, path, authority, headers);
+    const dial = version === '2' ? this.viaH2(target, path, authority, headers, req) : this.viaH1(target, path, authority, headers, req);
     dial.then((up) => this.connected(down, up, target, owner), (err: unknown) => this.answer(down, 502, `upstream ${target.url.host}: ${messageOf(err)}`));
   }
 
@@ -185,14 +185,14 @@ export class Converter {
   }
 
   /** Upstream over HTTP/1.1: GET + Upgrade with a fresh key (RFC 6455 §4.1). */
-  private viaH1(target: WsTarget, path: string, authority: string, e2e: Record<string, string>): Promise<UpstreamAnswer> {
+  private viaH1(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage): Promise<UpstreamAnswer> {
     return new Promise((resolve) => {
       const key = randomBytes(16).toString('base64');
       const req: ClientRequest = (target.secure ? httpsRequest : httpRequest)({
         host: target.host, port: target.port, path, method: 'GET', rejectUnauthorized: false, servername: target.host,
         headers: { ...e2e, host: authority, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': key, 'sec-websocket-version': e2e['sec-websocket-version'] ?? '13' },
       });
-      for (const f of this.o.faults) f.editUpgradeRequest?.(req, {} as IncomingMessage);
+      for (const f of this.o.faults) f.editUpgradeRequest?.(req, incoming);
       const timer = setTimeout(() => {
         req.destroy();
         resolve({ ok: false, status: 504, message: `did not answer the upgrade within ${this.o.timeoutMs} ms` });
@@ -215,7 +215,7 @@ export class Converter {
   }
 
   /** Upstream over HTTP/2: its own session (TLS with ALPN h2, or h2c), SETTINGS, then an extended CONNECT. */
-  private viaH2(target: WsTarget, path: string, authority: string, e2e: Record<string, string>): Promise<UpstreamAnswer> {
+  private viaH2(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage): Promise<UpstreamAnswer> {
     return new Promise((resolve) => {
       const session = h2Connect(`${target.secure ? 'https' : 'http'}://${target.url.host}`, { rejectUnauthorized: false, servername: target.host } as never);
       let done = false;
@@ -236,7 +236,7 @@ export class Converter {
         };
         headers['sec-websocket-version'] ??= '13';
         const out = headerBag(headers);
-        for (const f of this.o.faults) f.editUpgradeRequest?.(out, {} as IncomingMessage);
+        for (const f of this.o.faults) f.editUpgradeRequest?.(out, incoming);
         // A fault written for HTTP/1.1 (strip-upgrade sets Connection) must not make the h2 request malformed.
         for (const k of Object.keys(headers)) if (HOP_BY_HOP.has(k)) delete headers[k];
         let stream: ClientHttp2Stream;
