@@ -8,6 +8,7 @@ import { describeSettings, h2ErrorName, type H2Settings } from '../protocol/h2.j
 import { wsOverStream } from '../protocol/ws-over-stream.js';
 import type { WsTarget } from '../net/url.js';
 import type { HandshakeOutcome, UpgradeAnswer, Watch } from './handshake.js';
+import { WireClock } from './wire-clock.js';
 
 export type SessionOutcome =
   | { ok: true; session: ClientHttp2Session; settings: H2Settings; ms: number }
@@ -152,10 +153,13 @@ export async function extendedConnect(req: ExtendedConnect): Promise<HandshakeOu
   }
   if (!req.keepSession) o.stream.once('close', () => req.session.close());
   const ws = wsOverStream(o.stream, { role: 'client', maxPayload: req.maxPayload, protocol: chosen });
+  // On the stream, not the TLS/TCP socket (nghttp2 writes that one natively): our frame's write
+  // to the first DATA back. After ws has its listeners, so no byte is read before ws sees it.
+  const clock = new WireClock(o.stream as unknown as Socket);
   const watch: Watch = {};
   ws.on('close', (code: number, reason: Buffer) => (watch.close ??= { code, reason: reason.toString() }));
   ws.on('error', (err: Error) => (watch.error ??= err));
-  return { ok: true, ws, answer: a, watch };
+  return { ok: true, ws, answer: a, watch, clock };
 }
 
 function requestHeaders(req: ExtendedConnect): Record<string, string> {

@@ -129,7 +129,7 @@ export async function runH2Probe(settings: ProbeSettings, checks: readonly H2Che
     reporter.emit(checkEvent(row, t0));
   }
   const failed = rows.find((r) => r.status === 'fail');
-  const v = failed ? failVerdict(failed, rows) : undefined;
+  const v = failed ? failVerdict(rows) : undefined;
   const count = (s: string) => rows.filter((r) => r.status === s).length;
   reporter.emit({
     event: 'result', ok: !failed, url: settings.target.url.href, http: '2', endpoint: null,

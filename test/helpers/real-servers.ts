@@ -8,7 +8,7 @@
  * `maxLifetimeMs` (default 10 min).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,10 +17,13 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'nghttpx' | 'chromium' | 'python3-websockets';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'nghttpx' | 'caddy' | 'apache2' | 'squid';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
-export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'h2' | 'h2-no-websocket';
+export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server' | 'h2' | 'h2-no-websocket';
 export type NghttpxVariant = 'h2';
+export type CaddyVariant = 'strips-upgrade';
+export type ApacheVariant = 'no-wstunnel';
+export type SquidVariant = 'no-upgrade';
 
 export interface RealServer {
   /** e.g. "nginx-good", "haproxy-tunnel-2s" */
@@ -49,6 +52,9 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   nghttpx: 'nghttp2-proxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
+  caddy: 'caddy',
+  apache2: 'apache2',
+  squid: 'squid',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -130,6 +136,12 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
     case 'nghttpx':
       return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
+    case 'caddy':
+      return isExecutableFile('/usr/bin/caddy') ? '/usr/bin/caddy' : onPath('caddy');
+    case 'apache2':
+      return isExecutableFile('/usr/sbin/apache2') ? '/usr/sbin/apache2' : onPath('apache2');
+    case 'squid':
+      return isExecutableFile('/usr/sbin/squid') ? '/usr/sbin/squid' : onPath('squid');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -294,12 +306,15 @@ async function readIfExists(p: string): Promise<string> {
 }
 
 interface ServerSpec {
-  kind: 'nginx' | 'haproxy' | 'nghttpx';
+  kind: 'nginx' | 'haproxy' | 'caddy' | 'apache2' | 'squid' | 'nghttpx';
   variant: string;
   template: string;
   configName: string;
   args: (prefix: string, configPath: string) => string[];
   logFiles: string[];
+  /** Extra environment (Caddy's config/data dirs), and a step before the start (permissions). */
+  env?: (prefix: string) => Record<string, string>;
+  prepare?: (prefix: string) => void;
 }
 
 async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
@@ -322,7 +337,8 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
       .replaceAll('{{TLS_KEY}}', TLS_KEY)
       .replaceAll('{{TLS_PEM}}', path.join(prefix, 'tls.pem'));
     await writeFile(configPath, rendered);
-    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles };
+    spec.prepare?.(prefix);
+    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles, ...(spec.env ? { env: { ...process.env, ...spec.env(prefix) } } : {}) };
   });
 }
 
@@ -438,6 +454,23 @@ export function startHaproxy(
   );
 }
 
+/** Caddy with its admin endpoint off and every file it writes (storage, autosave) in the prefix. */
+export function startCaddy(variant: CaddyVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'caddy',
+      variant,
+      template: `caddy-${variant}.Caddyfile`,
+      configName: 'Caddyfile',
+      args: (_prefix, conf) => ['run', '--config', conf, '--adapter', 'caddyfile'],
+      logFiles: [],
+      env: (prefix) => ({ HOME: prefix, XDG_CONFIG_HOME: path.join(prefix, 'config'), XDG_DATA_HOME: path.join(prefix, 'data') }),
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
 /** nghttpx as the TLS HTTP/2 front (fixtures/real/nghttpx-h2.conf); `url` is wss://localhost:PORT. */
 export async function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
   const s = await startReal(
@@ -453,6 +486,39 @@ export async function startNghttpx(variant: NghttpxVariant, upstreamPort: number
     opts,
   );
   return { ...s, url: `wss://localhost:${s.port}` };
+}
+
+/** Apache httpd in one foreground process (-X), modules loaded from Debian's module dir. */
+export function startApache(variant: ApacheVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'apache2',
+      variant,
+      template: `apache-${variant}.conf`,
+      configName: 'httpd.conf',
+      args: (prefix, conf) => ['-X', '-d', prefix, '-f', conf],
+      logFiles: ['error.log'],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
+/** squid in the foreground (-N); it drops root for its unprivileged user, so the prefix is opened up. */
+export function startSquid(variant: SquidVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'squid',
+      variant,
+      template: `squid-${variant}.conf`,
+      configName: 'squid.conf',
+      args: (_prefix, conf) => ['-N', '-f', conf],
+      logFiles: ['cache.log', 'access.log'],
+      prepare: (prefix) => chmodSync(prefix, 0o777),
+    },
+    upstreamPort,
+    opts,
+  );
 }
 
 // ---------------------------------------------------------------------------------------
