@@ -31,7 +31,7 @@ test('nghttpx (h2 front, h2 backend) → wstrace hop → echo: --http2 opens ove
   const hop = await hopAndEcho(t, started, '2');
   const ng = await startNghttpx('h2', hop.port);
   started.push(ng);
-  const r = await runCli(['client', `${ng.url}/echo`, '--http2', '--ca', TLS_CERT, '--inspect', '--count', '2', '--json'], { timeoutMs: 20_000 });
+  const r = await runCli(['client', `wss://localhost:${ng.port}/echo`, '--http2', '--ca', TLS_CERT, '--inspect', '--count', '2', '--json'], { timeoutMs: 20_000 });
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${await ng.logs()}`);
   const events = ndjson(r.stdout);
   assert.equal(events.find((e) => e.event === 'phase' && e.phase === 'tls')!.alpn, 'h2');

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { ENDPOINT_HEADER } from '../constants.js';
+import { ENDPOINT_HEADER, RECEIVED_HEADER } from '../constants.js';
+import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { checkUpgradeRequest } from '../protocol/upgrade-check.js';
 import { parseVia, describeVia, findStrippingGap } from '../protocol/via.js';
 import type { UpgradeRequiredBody } from '../diagnose/response.js';
@@ -20,8 +21,10 @@ export function explainUpgradeRequired(endpoint: string, req: IncomingMessage | 
     hint: hintFor(via),
   };
   const text = JSON.stringify(body, null, 2) + '\n';
-  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [ENDPOINT_HEADER]: endpoint };
-  if (req.httpVersion === '2.0') {
+  const h2 = req.httpVersion === '2.0';
+  const received = formatReceived(h2 ? digestH2Request(req.headers) : digestRequest(req.httpVersion, req.headers));
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [ENDPOINT_HEADER]: endpoint, [RECEIVED_HEADER]: received };
+  if (h2) {
     // HTTP/2 has no Upgrade (RFC 9113 §8.6): a WebSocket comes as an extended CONNECT, and a
     // connection-specific header would make the response malformed (§8.2.2).
     (res as Http2ServerResponse).writeHead(426, headers).end(text);

@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
 import { describeSettings, type H2Settings } from '../protocol/h2.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
+import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 
 /** What the endpoint saw of one opening handshake: the answer to `wstrace:inspect`. */
 export interface HandshakeReport {
@@ -18,6 +19,8 @@ export interface HandshakeReport {
   peer: { address: string | null; port: number | null; family: string | null };
   tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null };
   via: ViaEntry[];
+  /** The hop-trace digest of what the endpoint received (the last point of the trace). */
+  received: Digest;
   subprotocol: string | null;
   extensions: string | null;
   /** Over HTTP/2 (RFC 8441): the extended CONNECT's `:protocol` and the SETTINGS the client sent; null over HTTP/1.1. */
@@ -35,6 +38,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
     headers: pairRawHeaders(req.rawHeaders),
     ...connectionFacts(req.socket),
     via: parseVia(req.headers.via),
+    received: digestRequest(req.httpVersion, req.headers),
     subprotocol: subprotocol || null,
     extensions: extensions || null,
     h2: null,
@@ -54,6 +58,7 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
     headers: pairRawHeaders(rawHeaders),
     ...connectionFacts(session.socket as Socket),
     via: parseVia(headers.via),
+    received: digestH2Request(headers),
     subprotocol: subprotocol || null,
     extensions: null,
     h2: { protocol: typeof headers[':protocol'] === 'string' ? headers[':protocol'] : null, settings: describeSettings(session.remoteSettings) },

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
+  DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE, RECEIVED_HEADER,
 } from '../constants.js';
 import { listen } from '../net/listen.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
@@ -14,6 +14,8 @@ import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
 import { createFront } from '../net/front.js';
 import { wsOverStream } from '../protocol/ws-over-stream.js';
 import { explainUpgradeRequired } from './explain.js';
+import { refuseDowngrade, versionDowngrade } from './downgrade.js';
+import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
 import { isValidCloseCode } from '../protocol/close-codes.js';
@@ -80,11 +82,18 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     perMessageDeflate: { serverNoContextTakeover: true },
     handleProtocols: (offered: Set<string>) => [...offered].find((p) => accepted.includes(p)) ?? false,
   });
-  wss.on('headers', (headers: string[]) => headers.push(`${ENDPOINT_HEADER}: ${name}`));
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    headers.push(`${ENDPOINT_HEADER}: ${name}`, `${RECEIVED_HEADER}: ${formatReceived(digestRequest(req.httpVersion, req.headers))}`);
+  });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error before 101'));
+    const downgrade = versionDowngrade(name, req);
+    if (downgrade) {
+      log.info({ via: req.headers.via, httpVersion: req.httpVersion }, 'upgrade in HTTP/1.0 somewhere on the path: 400');
+      return refuseDowngrade(socket, name, req, downgrade);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, buildReport(name, req, ws.protocol, ws.extensions), req.url));
   });
   server.on('clientError', (err: Error, socket: Duplex) => {
@@ -115,7 +124,10 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     if (headers['sec-websocket-version'] !== '13') return refuse(400, `sec-websocket-version must be 13 (RFC 6455 §4.1), got ${String(headers['sec-websocket-version'] ?? 'none')}`);
     const offered = String(headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
     const chosen = offered.find((p) => accepted.includes(p)) ?? '';
-    stream.respond({ ':status': 200, [ENDPOINT_HEADER.toLowerCase()]: name, ...(chosen ? { 'sec-websocket-protocol': chosen } : {}) });
+    stream.respond({
+      ':status': 200, [ENDPOINT_HEADER.toLowerCase()]: name, [RECEIVED_HEADER.toLowerCase()]: formatReceived(digestH2Request(headers)),
+      ...(chosen ? { 'sec-websocket-protocol': chosen } : {}),
+    });
     const ws = wsOverStream(stream, { role: 'server', maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES, protocol: chosen });
     onConnection(ws, buildH2Report(name, stream, headers, rawHeaders, chosen), headers[':path']);
   }

@@ -11,6 +11,7 @@ import { acceptKey } from '../protocol/accept.js';
 import { h2ErrorName } from '../protocol/h2.js';
 import { answerRaw } from './answer.js';
 import { appendVia, isLoop } from './hop-headers.js';
+import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, OutgoingHeaders } from './faults/fault.js';
 import { addFrameTap, type FrameEvent } from './frame-log.js';
@@ -27,8 +28,8 @@ export type UpstreamHttp = HttpVersion | 'same';
 
 /** The client's leg: an h2 stream (answered with :status), or an HTTP/1.1 socket after its request head. */
 type Downstream =
-  | { kind: '2'; stream: Duplex; res: Http2ServerResponse }
-  | { kind: '1.1'; socket: Duplex; head: Buffer; key: string };
+  | { kind: '2'; stream: Duplex; res: Http2ServerResponse; received: Digest }
+  | { kind: '1.1'; socket: Duplex; head: Buffer; key: string; received: Digest };
 
 type UpstreamAnswer =
   | { ok: true; protocol: HttpVersion; headers: Record<string, string | string[] | undefined>; duplex: Duplex; session?: ClientHttp2Session }
@@ -66,9 +67,9 @@ export class Converter {
     const stream = req.stream;
     stream.on('error', (err: Error) => this.o.log.debug({ err: err.message }, 'h2 client stream error'));
     if (req.headers[':protocol'] !== 'websocket') {
-      return this.answer({ kind: '2', stream, res }, 501, `this hop forwards only CONNECT with :protocol websocket (RFC 8441), got ${String(req.headers[':protocol'] ?? 'a plain CONNECT')}`);
+      return this.answer({ kind: '2', stream, res, received: digestH2Request(req.headers) }, 501, `this hop forwards only CONNECT with :protocol websocket (RFC 8441), got ${String(req.headers[':protocol'] ?? 'a plain CONNECT')}`);
     }
-    const down: Downstream = { kind: '2', stream, res };
+    const down: Downstream = { kind: '2', stream, res, received: digestH2Request(req.headers) };
     this.forward(down, req as unknown as IncomingMessage, endToEnd(req.headers), {
       path: String(req.headers[':path'] ?? '/'),
       authority: String(req.headers[':authority'] ?? ''),
@@ -78,7 +79,7 @@ export class Converter {
 
   /** An HTTP/1.1 upgrade this hop forwards as an extended CONNECT (`--upstream-http 2`). */
   fromH1(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const down: Downstream = { kind: '1.1', socket, head, key: String(req.headers['sec-websocket-key'] ?? '') };
+    const down: Downstream = { kind: '1.1', socket, head, key: String(req.headers['sec-websocket-key'] ?? ''), received: digestRequest(req.httpVersion, req.headers) };
     this.forward(down, req, endToEnd(req.headers), { path: req.url ?? '/', authority: String(req.headers.host ?? ''), via: req.headers.via });
   }
 
@@ -88,11 +89,12 @@ export class Converter {
     const target = this.o.pickTarget();
     const headers = endToEnd(req.headers);
     if (req.headers['content-length']) headers['content-length'] = String(req.headers['content-length']);
-    headers.via = appendVia(req.headers.via, name, false, '2');
+    const received = digestH2Request(req.headers);
+    headers.via = appendVia(req.headers.via, name, false, received);
     const reply = (status: number, message: string) => {
       if (res.headersSent) return void res.stream.destroy();
       const body = JSON.stringify({ error: STATUS_CODES[status] ?? 'error', hop: name, message }) + '\n';
-      res.writeHead(status, { 'content-type': 'application/json', [HOP_HEADER.toLowerCase()]: name, via: appendVia(undefined, name, false, '2') }).end(body);
+      res.writeHead(status, { 'content-type': 'application/json', [HOP_HEADER.toLowerCase()]: name, via: appendVia(undefined, name, false, received) }).end(body);
     };
     const out = (target.secure ? httpsRequest : httpRequest)({
       host: target.host, port: target.port, method: req.method, path: joinPath(target, req.url), rejectUnauthorized: false, servername: target.host,
@@ -106,7 +108,7 @@ export class Converter {
       clearTimeout(timer);
       const back = endToEnd(r.headers);
       if (r.headers['content-length']) back['content-length'] = r.headers['content-length'];
-      back.via = appendVia(r.headers.via, name, false, '1.1');
+      back.via = appendVia(r.headers.via, name, false, received);
       res.writeHead(r.statusCode ?? 502, back);
       r.pipe(res as unknown as NodeJS.WritableStream);
     });
@@ -137,7 +139,7 @@ export class Converter {
       hold: () => this.o.log.info({ url: r.path }, 'holding upgrade without answering (fault)'),
     };
     if (this.o.faults.some((f) => f.onRequest?.(ctx) === 'handled') || answered) return;
-    headers.via = appendVia(r.via, name, true, down.kind);
+    headers.via = appendVia(r.via, name, true, down.received);
     const target = this.o.pickTarget();
     const path = joinPath(target, r.path);
     const authority = r.authority || target.hostHeader;
@@ -157,7 +159,7 @@ export class Converter {
       return;
     }
     const headers = endToEnd(up.headers);
-    headers.via = appendVia(up.headers.via, name, true, up.protocol);
+    headers.via = appendVia(up.headers.via, name, true, down.received);
     if (!up.ok) {
       this.o.log.info({ target: target.url.host, status: up.status }, 'upgrade refused upstream');
       return this.relayRefusal(down, up.status, headers, up.body, () => up.session?.close());
@@ -278,10 +280,10 @@ export class Converter {
   private answer(down: Downstream, status: number, message: string): void {
     const name = this.o.hop();
     this.o.log.info({ status, message }, 'upgrade answered by this hop');
-    if (down.kind === '1.1') return answerRaw(down.socket, status, name, message, { Via: appendVia(undefined, name, true) });
+    if (down.kind === '1.1') return answerRaw(down.socket, status, name, message, { Via: appendVia(undefined, name, true, down.received) });
     if (down.res.headersSent || down.stream.destroyed) return void down.stream.destroy();
     const body = JSON.stringify({ error: STATUS_CODES[status] ?? 'error', hop: name, message }) + '\n';
-    down.res.writeHead(status, { 'content-type': 'application/json', [HOP_HEADER.toLowerCase()]: name, via: appendVia(undefined, name, true, '2') }).end(body);
+    down.res.writeHead(status, { 'content-type': 'application/json', [HOP_HEADER.toLowerCase()]: name, via: appendVia(undefined, name, true, down.received) }).end(body);
   }
 }
 

@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'nghttpx' | 'caddy' | 'apache2' | 'squid';
-export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'squid' | 'nghttpx';
+export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
+export type NghttpxVariant = 'idle-3s' | 'h2';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server' | 'h2' | 'h2-no-websocket';
-export type NghttpxVariant = 'h2';
 export type CaddyVariant = 'strips-upgrade';
 export type ApacheVariant = 'no-wstunnel';
 export type SquidVariant = 'no-upgrade';
@@ -454,6 +454,21 @@ export function startHaproxy(
   );
 }
 
+export function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'nghttpx',
+      variant,
+      template: `nghttpx-${variant}.conf`,
+      configName: 'nghttpx.conf',
+      args: (_prefix, conf) => [`--conf=${conf}`],
+      logFiles: ['error.log', 'access.log'],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
 /** Caddy with its admin endpoint off and every file it writes (storage, autosave) in the prefix. */
 export function startCaddy(variant: CaddyVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
   return startReal(
@@ -469,23 +484,6 @@ export function startCaddy(variant: CaddyVariant, upstreamPort: number, opts: St
     upstreamPort,
     opts,
   );
-}
-
-/** nghttpx as the TLS HTTP/2 front (fixtures/real/nghttpx-h2.conf); `url` is wss://localhost:PORT. */
-export async function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
-  const s = await startReal(
-    {
-      kind: 'nghttpx',
-      variant,
-      template: `nghttpx-${variant}.conf`,
-      configName: 'nghttpx.conf',
-      args: (_prefix, conf) => [`--conf=${conf}`],
-      logFiles: ['error.log', 'access.log'],
-    },
-    upstreamPort,
-    opts,
-  );
-  return { ...s, url: `wss://localhost:${s.port}` };
 }
 
 /** Apache httpd in one foreground process (-X), modules loaded from Debian's module dir. */
@@ -524,7 +522,7 @@ export function startSquid(variant: SquidVariant, upstreamPort: number, opts: St
 // ---------------------------------------------------------------------------------------
 // Python websockets application server (fixtures/real/py-app-server.py)
 
-export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size' | 'origin';
 export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
 
 /** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
