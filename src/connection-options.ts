@@ -12,6 +12,8 @@ import { parseDuration } from './net/duration.js';
 import { parseBytes } from './net/size.js';
 import { isToken, parseHeader } from './net/header.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './constants.js';
+import { REACH_OPTIONS, reachFromArgs, redirectsFrom, type ReachArgs } from './cli-reach.js';
+import type { ReachOptions } from './reach/options.js';
 
 /** What the far end is expected to do with our messages (see README "--expect"). */
 export const EXPECTS = ['echo', 'any', 'none'] as const;
@@ -47,10 +49,12 @@ export const CONNECTION_OPTIONS = {
     describe: 'HTTP version of the handshake: 1.1 (default; GET + Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://), auto (h2 when offered, like a browser)',
   },
   http2: { type: 'boolean', describe: 'same as --http 2' },
+  // How the connection gets there: forward proxy, address overrides, TLS name, client certificate, redirects.
+  ...REACH_OPTIONS,
 } satisfies Record<string, Options>;
 
 /** The parsed-by-yargs form of CONNECTION_OPTIONS. */
-export interface ConnectionArgs {
+export interface ConnectionArgs extends ReachArgs {
   header?: string[];
   origin?: string;
   subprotocol?: string[];
@@ -88,6 +92,10 @@ export interface Connection {
    * knowledge for ws://), 'auto' (h2 when offered, as a browser does).
    */
   http: HttpMode;
+  /** Proxy, --resolve/--connect-to, --servername, client certificate (src/reach/). */
+  reach: ReachOptions;
+  /** Redirects to follow (--location); 0 = report a 3xx. */
+  redirects: number;
 }
 
 /** Adds every connection option to a command's builder. */
@@ -127,6 +135,8 @@ export function parseConnection(args: ConnectionArgs): Connection {
     deflate: args.deflate ?? true,
     insecure: args.insecure ?? false,
     ca: readFileArg(args.ca, '--ca'),
+    reach: reachFromArgs(args),
+    redirects: redirectsFrom(args),
   };
 }
 

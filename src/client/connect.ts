@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import type { Event } from '../report/reporter.js';
+import { redirectTarget } from '../net/url.js';
 import { dial, PhaseError } from './dial.js';
 import { handshake, type HandshakeOutcome, type UpgradeAnswer } from './handshake.js';
 import { extendedConnect, openSession } from './h2.js';
@@ -10,16 +11,44 @@ import type { ResolvedClientOptions } from './options.js';
 
 export type Emit = (ev: Event) => void;
 
+/**
+ * dial + opening handshake, emitting a `phase` event per phase; `t0` anchors relative times.
+ * With `redirects` > 0 a 3xx with a Location is followed (a `redirect` phase each, like curl -L);
+ * the outcome is that of the last URL.
+ */
+export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, emit: Emit): Promise<HandshakeOutcome> {
+  let target = o.target;
+  const seen = [target.url.href];
+  for (let hop = 0; ; hop++) {
+    const outcome = await connectOnce({ ...o, target }, t0, emit);
+    const a = outcome.answer;
+    const location = !outcome.ok && a && a.status >= 300 && a.status < 400 ? a.headers.location : undefined;
+    if (!location || o.redirects === 0) return outcome;
+    if (hop >= o.redirects) {
+      return { ok: false, answer: a, verdict: verdict('http-error', `more than ${o.redirects} redirects (--location follows at most ${o.redirects})`, seen.map((u, i) => `${i + 1}. ${u}`), 'connect to the final URL directly; a redirect loop is a server misconfiguration') };
+    }
+    const next = redirectTarget(location, target);
+    if (!next.ok) return { ok: false, answer: a, verdict: verdict('http-error', `${a!.status} redirect to ${JSON.stringify(location)}, which wstrace cannot follow`, [next.reason]) };
+    emit({ event: 'phase', phase: 'redirect', t: rel(t0), status: a!.status, from: target.url.href, location, to: next.target.url.href });
+    if (seen.includes(next.target.url.href)) {
+      return { ok: false, answer: a, verdict: verdict('http-error', `redirect loop: ${next.target.url.href} redirects back to itself`, seen.map((u, i) => `${i + 1}. ${u}`)) };
+    }
+    seen.push(next.target.url.href);
+    target = next.target;
+  }
+}
+
 type Dialled = { ok: true; socket: Socket | TLSSocket } | { ok: false; verdict: Verdict };
 
 /**
- * dial + opening handshake, emitting a `phase` event per phase; `t0` anchors relative times.
- * Over HTTP/2 the handshake is the h2 preface/SETTINGS then an extended CONNECT (RFC 8441);
- * `--http auto` does what a browser does: h2 when ALPN picks it and the server advertises
- * extended CONNECT, otherwise a separate HTTP/1.1 connection, reported as a `fallback` event.
+ * One URL: dial, then the opening handshake. Over HTTP/2 that is the h2 preface/SETTINGS then an
+ * extended CONNECT (RFC 8441); `--http auto` does what a browser does: h2 when ALPN picks it and
+ * the server advertises extended CONNECT, otherwise a separate HTTP/1.1 connection, reported as a
+ * `fallback` event.
  */
-export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, emit: Emit): Promise<HandshakeOutcome> {
-  const where = o.target.url.host;
+async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Promise<HandshakeOutcome> {
+  const where = o.target.socketPath ?? o.target.url.host;
+  const clientCert = Boolean(o.reach.cert);
   const tryH2 = o.http === '2' || (o.http === 'auto' && o.target.secure);
   if (o.http === 'auto' && !o.target.secure) {
     emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: 'ws:// is cleartext: browsers use HTTP/2 WebSockets only over TLS' });
@@ -68,6 +97,7 @@ export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, em
     origin: o.origin,
     maxPayload: o.maxPayload,
     deflate: o.deflate,
+    clientCert,
   });
   reportAnswer(outcome, t0, emit);
   return outcome;
@@ -75,15 +105,15 @@ export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, em
 
 async function dialPhases(o: ResolvedClientOptions, t0: number, emit: Emit, alpn: string[]): Promise<Dialled> {
   try {
-    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ca: o.ca, alpn }, (p) =>
+    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) =>
       emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail }),
-    );
+    o.reach);
     return { ok: true, socket };
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
-    const v: Verdict = diagnoseError(phase, cause, o.target.url.host, o.timeoutMs);
-    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] });
+    const v: Verdict = diagnoseError(phase, cause, o.target.socketPath ?? o.target.url.host, o.timeoutMs, { clientCert: Boolean(o.reach.cert) });
+    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
     return { ok: false, verdict: v };
   }
 }

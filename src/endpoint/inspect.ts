@@ -17,7 +17,7 @@ export interface HandshakeReport {
   /** Arrival order, raw casing, as the last hop sent them; over HTTP/2 the pseudo-headers (`:protocol`…) first. */
   headers: [string, string][];
   peer: { address: string | null; port: number | null; family: string | null };
-  tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null };
+  tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null; clientCert: string | null };
   via: ViaEntry[];
   /** The hop-trace digest of what the endpoint received (the last point of the trace). */
   received: Digest;
@@ -76,7 +76,15 @@ function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> 
           cipher: tlsSocket.getCipher()?.name ?? null,
           servername: (tlsSocket as TLSSocket & { servername?: string | false }).servername || null,
           alpn: tlsSocket.alpnProtocol || null,
+          clientCert: clientSubject(tlsSocket),
         }
       : null,
   };
+}
+
+/** The client certificate's subject CN, when one was presented (mTLS). */
+function clientSubject(socket: TLSSocket): string | null {
+  const cert = socket.getPeerCertificate();
+  const cn = cert && cert.subject ? cert.subject.CN : undefined;
+  return cn === undefined ? null : String(cn);
 }

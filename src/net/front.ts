@@ -6,7 +6,8 @@ import { InputError, messageOf } from '../errors.js';
 import { prefaceMatch } from '../protocol/h2.js';
 
 export interface FrontOptions {
-  tls?: { cert: Buffer; key: Buffer } | undefined;
+  /** `clientCa`: require a client certificate signed by it (mTLS), refused in the TLS handshake. */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer } | undefined;
   /** Takes HTTP/1.1 connections (never listens itself). */
   h1: HttpServer;
   /** Takes HTTP/2 connections (never listens itself). */
@@ -25,9 +26,13 @@ export function createFront(o: FrontOptions): NetServer {
   if (o.tls) {
     let server;
     try {
-      server = createTlsServer({ cert: o.tls.cert, key: o.tls.key, ALPNProtocols: ['h2', 'http/1.1'] });
+      // With a client CA the handshake itself refuses a missing or foreign certificate, as an
+      // mTLS ingress does (nginx ssl_verify_client on): the client sees the TLS alert.
+      const mtls = o.tls.clientCa ? { ca: o.tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+      server = createTlsServer({ cert: o.tls.cert, key: o.tls.key, ALPNProtocols: ['h2', 'http/1.1'], ...mtls });
     } catch (e) {
-      throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key: ${messageOf(e)}`);
+      // A PEM file that is not one (or a key that does not match) is the user's input error, not a crash.
+      throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key${o.tls.clientCa ? '/--tls-client-ca' : ''}: ${messageOf(e)}`);
     }
     server.on('secureConnection', (socket: TLSSocket) => (socket.alpnProtocol === 'h2' ? o.h2 : o.h1).emit('connection', socket));
     // A failed TLS handshake (a client that distrusts our certificate) concerns that client only.

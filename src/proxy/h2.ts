@@ -2,6 +2,7 @@ import { request as httpRequest, STATUS_CODES, type ClientRequest, type Incoming
 import { request as httpsRequest } from 'node:https';
 import { connect as h2Connect, type ClientHttp2Session, type ClientHttp2Stream, type Http2ServerRequest, type Http2ServerResponse, type IncomingHttpHeaders as H2Headers } from 'node:http2';
 import { randomBytes } from 'node:crypto';
+import { connect as netConnect } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { HOP_HEADER } from '../constants.js';
 import { messageOf } from '../errors.js';
@@ -191,7 +192,7 @@ export class Converter {
     return new Promise((resolve) => {
       const key = randomBytes(16).toString('base64');
       const req: ClientRequest = (target.secure ? httpsRequest : httpRequest)({
-        host: target.host, port: target.port, path, method: 'GET', rejectUnauthorized: false, servername: target.host,
+        ...(target.socketPath ? { socketPath: target.socketPath } : { host: target.host, port: target.port }), path, method: 'GET', rejectUnauthorized: false, servername: target.host,
         headers: { ...e2e, host: authority, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': key, 'sec-websocket-version': e2e['sec-websocket-version'] ?? '13' },
       });
       for (const f of this.o.faults) f.editUpgradeRequest?.(req, incoming);
@@ -219,7 +220,10 @@ export class Converter {
   /** Upstream over HTTP/2: its own session (TLS with ALPN h2, or h2c), SETTINGS, then an extended CONNECT. */
   private viaH2(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage): Promise<UpstreamAnswer> {
     return new Promise((resolve) => {
-      const session = h2Connect(`${target.secure ? 'https' : 'http'}://${target.url.host}`, { rejectUnauthorized: false, servername: target.host } as never);
+      const unix = target.socketPath;
+      const session = h2Connect(`${target.secure ? 'https' : 'http'}://${target.url.host}`, {
+        rejectUnauthorized: false, servername: target.host, ...(unix ? { createConnection: () => netConnect(unix) } : {}),
+      } as never);
       let done = false;
       const fail = (status: 502 | 504, message: string) => {
         if (done) return;
