@@ -14,6 +14,7 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
       .option('name', { type: 'string', describe: 'this hop\'s name in Via (default proxy-<port>)' })
       .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; see README)' })
       .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })
+      .option('upstream-http', { type: 'string', default: '1.1', describe: 'HTTP version to the upstream: 1.1 (Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://) or same (as the client spoke). Clients may use either' })
       .option('xfwd', { type: 'boolean', default: false, describe: 'add X-Forwarded-For/-Host/-Proto' })
       .example('$0 proxy --target ws://127.0.0.1:8080 --name edge', 'one hop in front of the echo endpoint')
       .example('$0 proxy --target ws://127.0.0.1:8080 --fault strip-upgrade', 'behave like a proxy that drops Upgrade/Connection') as Argv<ProxyCommandArgs>,

@@ -19,6 +19,13 @@ import type { ReachOptions } from './reach/options.js';
 export const EXPECTS = ['echo', 'any', 'none'] as const;
 export type Expect = (typeof EXPECTS)[number];
 
+/** HTTP version of the opening handshake (docs/http2.md). */
+export const HTTP_MODES = ['1.1', '2', 'auto'] as const;
+export type HttpMode = (typeof HTTP_MODES)[number];
+
+/** RFC 9113 §8.2.2: connection-specific fields make an HTTP/2 request malformed. */
+const H2_FORBIDDEN = ['connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding'];
+
 /** Longest `--wait`: a listener for a diagnosis, not a subscription. */
 const MAX_WAIT_MS = 10 * 60_000;
 
@@ -37,6 +44,11 @@ export const CONNECTION_OPTIONS = {
   deflate: { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' },
   insecure: { type: 'boolean', default: false, describe: 'do not verify TLS certificates (wss://)' },
   ca: { type: 'string', describe: 'PEM file of CA certificates to trust (wss://)' },
+  http: {
+    type: 'string',
+    describe: 'HTTP version of the handshake: 1.1 (default; GET + Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://), auto (h2 when offered, like a browser)',
+  },
+  http2: { type: 'boolean', describe: 'same as --http 2' },
   // How the connection gets there: forward proxy, address overrides, TLS name, client certificate, redirects.
   ...REACH_OPTIONS,
 } satisfies Record<string, Options>;
@@ -54,6 +66,8 @@ export interface ConnectionArgs extends ReachArgs {
   deflate: boolean;
   insecure: boolean;
   ca?: string;
+  http?: string;
+  http2?: boolean;
 }
 
 /** Validated connection settings, as the library takes them. */
@@ -73,6 +87,11 @@ export interface Connection {
   deflate: boolean;
   insecure: boolean;
   ca?: Buffer | undefined;
+  /**
+   * '1.1' (GET + Upgrade), '2' (RFC 8441 extended CONNECT; TLS with ALPN h2, or h2c with prior
+   * knowledge for ws://), 'auto' (h2 when offered, as a browser does).
+   */
+  http: HttpMode;
   /** Proxy, --resolve/--connect-to, --servername, client certificate (src/reach/). */
   reach: ReachOptions;
   /** Redirects to follow (--location); 0 = report a 3xx. */
@@ -99,8 +118,13 @@ export function parseConnection(args: ConnectionArgs): Connection {
   const waitMs = parseDuration(args.wait ?? '0s', '--wait');
   if (waitMs > MAX_WAIT_MS) throw new InputError('ERR_BAD_DURATION', `bad --wait "${args.wait}": at most 10m`);
   if (args.origin !== undefined) parseHeader(`Origin: ${args.origin}`, '--origin');
+  const http = httpModeOf(args);
+  const headers = headersFrom(args.header);
+  const bad = http !== '1.1' && Object.keys(headers).find((k) => H2_FORBIDDEN.includes(k.toLowerCase()));
+  if (bad) throw new InputError('ERR_BAD_HEADER', `bad --header "${bad}" with --http ${http}: connection-specific headers are not allowed in HTTP/2 (RFC 9113 §8.2.2)`);
   return {
-    headers: headersFrom(args.header),
+    headers,
+    http,
     origin: args.origin,
     subprotocols,
     message: args.message,
@@ -114,6 +138,13 @@ export function parseConnection(args: ConnectionArgs): Connection {
     reach: reachFromArgs(args),
     redirects: redirectsFrom(args),
   };
+}
+
+function httpModeOf(args: Pick<ConnectionArgs, 'http' | 'http2'>): HttpMode {
+  if (args.http2 && args.http !== undefined && args.http !== '2') throw new InputError('ERR_BAD_HTTP', `--http2 and --http ${args.http} contradict each other`);
+  const mode = args.http2 ? '2' : (args.http ?? '1.1');
+  if (!(HTTP_MODES as readonly string[]).includes(mode)) throw new InputError('ERR_BAD_HTTP', `bad --http "${mode}": use ${HTTP_MODES.join(', ')}`);
+  return mode as HttpMode;
 }
 
 /**

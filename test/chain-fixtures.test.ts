@@ -33,6 +33,7 @@ function clientArgs(c: ExpectedClient = {}): string[] {
   if (c.timeout !== undefined) a.push('--timeout', c.timeout);
   if (c.deflate === false) a.push('--no-deflate');
   if (c.binary) a.push('--binary');
+  if (c.http !== undefined) a.push('--http', c.http);
   return a;
 }
 

@@ -3,7 +3,7 @@ import type { Reporter } from '../report/reporter.js';
 import { attribute } from './cause.js';
 import { localise, localiseChanges } from './localise.js';
 import { relabel, traceLabels } from './labels.js';
-import { atOf, probeHop } from './probe.js';
+import { atOf, probeHop, probeOnce } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
 import type { BisectOptions, BisectResult, HopSpec } from './types.js';
 
@@ -45,6 +45,16 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
     result.ok = false;
     result.break = { outer: where.outer, inner: where.inner, code: v.code };
     result.verdict = where.anomalies.length ? { ...v, evidence: [...v.evidence, ...where.anomalies.map((a) => `not monotone: ${a}`)] } : v;
+    if (opts.connection?.http === '2' || opts.connection?.http === 'auto') {
+      // Would HTTP/1.1 have worked at the broken hop? A browser falls back only when the hop it
+      // talks to does not advertise extended CONNECT; anything later fails the page's WebSocket.
+      const hop = opts.hops[where.outer]!;
+      const h1 = await probeOnce(hop, { ...settings, connection: { ...settings.connection, http: '1.1' } });
+      result.fallback = { index: where.outer, ok: h1.ok, code: h1.verdict?.code ?? null };
+      result.verdict.evidence.push(h1.ok
+        ? `over HTTP/1.1 the same URL works (${h1.status ?? '?'}): only WebSockets over HTTP/2 break at "${hop.name}"`
+        : `over HTTP/1.1 it fails too (${h1.verdict?.code ?? '?'}): the hop is broken for every WebSocket, not only over HTTP/2`);
+    }
   }
   result.totalMs = round(performance.now() - t0);
   reporter.emit({ event: 'result', ...result });

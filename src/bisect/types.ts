@@ -106,6 +106,8 @@ export interface BisectResult {
   /** False when an outer hop works while one behind it fails: the path is not what the URL order says. */
   monotone: boolean;
   anomalies: string[];
+  /** With --http 2|auto and a break: the broken hop probed again over HTTP/1.1. */
+  fallback?: { index: number; ok: boolean; code: VerdictCode | null };
   /** Every handshake field a layer changes, innermost layer that shows it (see localiseChanges). */
   alterations: Alteration[];
   totalMs: number;

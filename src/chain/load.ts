@@ -55,13 +55,17 @@ export function parseTopology(text: string, source = 'topology'): Topology {
   top.hops.forEach((h, i) => {
     const where = `hops[${i}] (hop ${i + 1})`;
     const hop = object(h, where, bad);
-    only(hop, ['name', 'faults'], where, bad);
+    only(hop, ['name', 'faults', 'upstreamHttp'], where, bad);
     const spec: Topology['hops'][number] = {};
     if (hop.name !== undefined) spec.name = name(hop.name, `${where}.name`, bad);
     if (hop.faults !== undefined) {
       if (!Array.isArray(hop.faults) || hop.faults.some((f) => typeof f !== 'string')) throw bad(`${where}.faults must be a list of fault specs`);
       for (const f of hop.faults as string[]) wrap(() => parseFaultSpec(f), (m) => bad(`${where}: ${m}`));
       spec.faults = hop.faults as string[];
+    }
+    if (hop.upstreamHttp !== undefined) {
+      if (hop.upstreamHttp !== '1.1' && hop.upstreamHttp !== '2' && hop.upstreamHttp !== 'same') throw bad(`${where}.upstreamHttp must be "1.1", "2" or "same"`);
+      spec.upstreamHttp = hop.upstreamHttp;
     }
     t.hops.push(spec);
   });
@@ -107,7 +111,7 @@ export function topologyFromFlags(hops: number, faults: string[], base?: Topolog
   return t;
 }
 
-const CLIENT_FIELDS = { subprotocols: 'tokens', origin: 'string', message: 'string', size: 'bytes', count: 'count', interval: 'string', timeout: 'string', deflate: 'boolean', binary: 'boolean', headers: 'strings' } as const;
+const CLIENT_FIELDS = { subprotocols: 'tokens', origin: 'string', message: 'string', size: 'bytes', count: 'count', interval: 'string', timeout: 'string', deflate: 'boolean', binary: 'boolean', headers: 'strings', http: 'http' } as const;
 
 function client(v: unknown, bad: (m: string) => Error): ExpectedClient {
   const c = object(v, 'expect.client', bad);
@@ -120,6 +124,7 @@ function client(v: unknown, bad: (m: string) => Error): ExpectedClient {
     else if (kind === 'boolean' && typeof value !== 'boolean') throw bad(`${where} must be true or false`);
     else if (kind === 'count' && !(Number.isInteger(value) && (value as number) >= 0)) throw bad(`${where} must be a whole number ≥ 0`);
     else if (kind === 'bytes') wrap(() => parseBytes(value as string, where), bad);
+    else if (kind === 'http' && !['1.1', '2', 'auto'].includes(value as string)) throw bad(`${where} must be "1.1", "2" or "auto"`);
     else if (kind === 'strings' && (!Array.isArray(value) || value.some((s) => typeof s !== 'string'))) throw bad(`${where} must be a list of "Name: value" strings`);
   }
   return c as ExpectedClient;

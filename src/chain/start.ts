@@ -89,6 +89,7 @@ export async function startChain(topology: Topology, opts: ChainOptions = {}): P
         port: 0,
         name: names[i]!,
         faults: faults[i]!,
+        upstreamHttp: topology.hops[i]!.upstreamHttp ?? '1.1',
         traceFrames: opts.traceFrames ?? false,
         ...(opts.onFrame ? { onFrame: opts.onFrame } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),

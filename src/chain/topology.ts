@@ -27,6 +27,8 @@ export interface HopSpec {
   name?: string;
   /** `--fault` specs, e.g. `strip-upgrade`, `idle-timeout=2s,reset=up`. */
   faults?: string[];
+  /** HTTP version this hop speaks to the layer behind it (`--upstream-http`): `1.1` (default), `2` or `same`. */
+  upstreamHttp?: '1.1' | '2' | 'same';
 }
 
 /** What a client at the outermost layer should see; `null`s mean "healthy". */
@@ -53,6 +55,8 @@ export interface ExpectedClient {
   deflate?: boolean;
   binary?: boolean;
   headers?: string[];
+  /** `--http`: `1.1`, `2` or `auto`. */
+  http?: string;
 }
 
 /** One running layer, outermost first; the echo endpoint is last and has no faults. */

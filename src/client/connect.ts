@@ -1,9 +1,12 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import type { Event } from '../report/reporter.js';
 import { redirectTarget } from '../net/url.js';
 import { dial, PhaseError } from './dial.js';
-import { handshake, type HandshakeOutcome } from './handshake.js';
+import { handshake, type HandshakeOutcome, type UpgradeAnswer } from './handshake.js';
+import { extendedConnect, openSession } from './h2.js';
 import type { ResolvedClientOptions } from './options.js';
 
 export type Emit = (ev: Event) => void;
@@ -35,24 +38,59 @@ export async function connectAndUpgrade(o: ResolvedClientOptions, t0: number, em
   }
 }
 
+type Dialled = { ok: true; socket: Socket | TLSSocket } | { ok: false; verdict: Verdict };
+
+/**
+ * One URL: dial, then the opening handshake. Over HTTP/2 that is the h2 preface/SETTINGS then an
+ * extended CONNECT (RFC 8441); `--http auto` does what a browser does: h2 when ALPN picks it and
+ * the server advertises extended CONNECT, otherwise a separate HTTP/1.1 connection, reported as a
+ * `fallback` event.
+ */
 async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Promise<HandshakeOutcome> {
   const where = o.target.socketPath ?? o.target.url.host;
   const clientCert = Boolean(o.reach.cert);
-  let socket;
-  try {
-    socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}) }, (p) =>
-      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail }),
-    o.reach);
-  } catch (e) {
-    const phase = e instanceof PhaseError ? e.phase : 'connect';
-    const cause = e instanceof PhaseError ? e.reason : e;
-    const v: Verdict = diagnoseError(phase, cause, where, o.timeoutMs, { clientCert });
-    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
-    return { ok: false, verdict: v };
+  const tryH2 = o.http === '2' || (o.http === 'auto' && o.target.secure);
+  if (o.http === 'auto' && !o.target.secure) {
+    emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: 'ws:// is cleartext: browsers use HTTP/2 WebSockets only over TLS' });
+  }
+  let dialled = await dialPhases(o, t0, emit, tryH2 ? ['h2', 'http/1.1'] : ['http/1.1']);
+  if (!dialled.ok) return dialled;
+  if (tryH2) {
+    const socket = dialled.socket;
+    const alpn = o.target.secure ? (socket as TLSSocket).alpnProtocol || null : 'h2c';
+    if (alpn !== 'h2' && alpn !== 'h2c') {
+      const why = `ALPN: the server chose ${alpn ?? 'no protocol'} from our offer h2, http/1.1`;
+      if (o.http === '2') {
+        socket.destroy();
+        return { ok: false, verdict: verdict('h2-not-offered', `${where} does not offer HTTP/2 (${why})`, [why, 'a browser would open this WebSocket over HTTP/1.1']) };
+      }
+      emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: why });
+    } else {
+      const s = await openSession(o.target, socket, o.timeoutMs);
+      if (!s.ok) {
+        emit({ event: 'phase', phase: 'settings', t: rel(t0), ok: false, error: s.verdict.summary });
+        return s;
+      }
+      emit({ event: 'phase', phase: 'settings', t: rel(t0), ms: round(s.ms), http: alpn, ...s.settings });
+      if (s.settings.enableConnectProtocol) {
+        const outcome = await extendedConnect({ ...o, session: s.session });
+        reportAnswer(outcome, t0, emit);
+        return outcome;
+      }
+      s.session.close();
+      const why = `${where} speaks HTTP/2 but its SETTINGS do not enable extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441 §3)`;
+      if (o.http === '2') {
+        s.session.destroy();
+        return { ok: false, verdict: verdict('h2-no-extended-connect', why, ['a browser opens this WebSocket on a separate HTTP/1.1 connection instead']) };
+      }
+      emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: `${why}: a new HTTP/1.1 connection, as a browser opens` });
+      dialled = await dialPhases(o, t0, emit, ['http/1.1']);
+      if (!dialled.ok) return dialled;
+    }
   }
   const outcome = await handshake({
     target: o.target,
-    socket,
+    socket: dialled.socket,
     timeoutMs: o.timeoutMs,
     headers: o.headers,
     subprotocols: o.subprotocols,
@@ -61,17 +99,37 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
     deflate: o.deflate,
     clientCert,
   });
-  const a = outcome.answer;
+  reportAnswer(outcome, t0, emit);
+  return outcome;
+}
+
+async function dialPhases(o: ResolvedClientOptions, t0: number, emit: Emit, alpn: string[]): Promise<Dialled> {
+  try {
+    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) =>
+      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail }),
+    o.reach);
+    return { ok: true, socket };
+  } catch (e) {
+    const phase = e instanceof PhaseError ? e.phase : 'connect';
+    const cause = e instanceof PhaseError ? e.reason : e;
+    const v: Verdict = diagnoseError(phase, cause, o.target.socketPath ?? o.target.url.host, o.timeoutMs, { clientCert: Boolean(o.reach.cert) });
+    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
+    return { ok: false, verdict: v };
+  }
+}
+
+function reportAnswer(outcome: HandshakeOutcome, t0: number, emit: Emit): void {
+  const a: UpgradeAnswer | undefined = outcome.answer;
+  const ok = a?.httpVersion === '2.0' ? 200 : 101;
   if (a) {
     emit({
-      event: 'phase', phase: 'upgrade', t: rel(t0), ms: round(a.ms), status: a.status, statusText: a.statusText,
+      event: 'phase', phase: 'upgrade', t: rel(t0), ms: round(a.ms), http: a.httpVersion, status: a.status, statusText: a.statusText,
       endpoint: a.endpoint ?? null, headers: a.rawHeaders,
     });
-    if (a.status !== 101) emit({ event: 'response', t: rel(t0), status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
+    if (a.status !== ok) emit({ event: 'response', t: rel(t0), status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
   } else if (!outcome.ok) {
     emit({ event: 'phase', phase: 'upgrade', t: rel(t0), ok: false, error: outcome.verdict.summary });
   }
-  return outcome;
 }
 
 export function rel(t0: number): number {

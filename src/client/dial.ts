@@ -18,6 +18,8 @@ import { certificateFacts, interceptionVerdict, trustError } from '../reach/tls-
 export interface TlsOptions {
   insecure?: boolean;
   ca?: Buffer;
+  /** ALPN offer to the target, most preferred first (RFC 7301); default `http/1.1` only. */
+  alpn?: string[];
 }
 
 export interface PhaseTiming {
@@ -152,7 +154,7 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
   const t = performance.now();
   const name = reach.servername ?? (isIP(target.host) ? undefined : target.host);
   const secure = tlsConnect({
-    socket, servername: name, rejectUnauthorized: false, ca: tls.ca, ALPNProtocols: ['http/1.1'],
+    socket, servername: name, rejectUnauthorized: false, ca: tls.ca, ALPNProtocols: tls.alpn ?? ['http/1.1'],
     ...(reach.cert ? { cert: reach.cert, key: reach.key, passphrase: reach.passphrase } : {}),
   });
   const fail = async (e: unknown): Promise<never> => {
@@ -191,7 +193,7 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
     ms: at - t,
     detail: {
       protocol: secure.getProtocol(), cipher: secure.getCipher()?.name, subject: facts.subject, issuer: facts.issuer,
-      authorized: !tls.insecure, ...(reach.servername ? { servername: reach.servername } : {}), ...(reach.cert ? { clientCert: true } : {}),
+      authorized: !tls.insecure, alpn: secure.alpnProtocol || null, ...(reach.servername ? { servername: reach.servername } : {}), ...(reach.cert ? { clientCert: true } : {}),
     },
   });
   return secure;

@@ -19,6 +19,8 @@ export interface ClientResult {
   ok: boolean;
   url: string;
   status: number | null;
+  /** HTTP version the WebSocket opened over ('1.1' or '2.0'), null when it did not open. */
+  http: string | null;
   endpoint: string | null;
   /** What the far end was expected to do: given with --expect, else echo for a wstrace endpoint, any otherwise. */
   expect: Expect | null;
@@ -48,12 +50,13 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
-    ok: false, url: displayUrl(o.target), status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
+    ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
     pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  if (outcome.ok) result.http = outcome.answer.httpVersion;
   const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
   if (trace && trace.points.length > 1) {
     result.trace = trace;

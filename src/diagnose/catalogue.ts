@@ -35,6 +35,11 @@ export const VERDICT_CODES = [
   'connection-dropped',
   'peer-closed',
   'protocol-error',
+  'h2-not-offered',
+  'h2-no-extended-connect',
+  'h2-stream-reset',
+  'h2-connect-rejected',
+  'h2-only-port',
 ] as const;
 
 export type VerdictCode = (typeof VERDICT_CODES)[number];
@@ -85,6 +90,16 @@ export const NEXT_STEP: Record<VerdictCode, string> = {
   'connection-dropped': 'the connection died without a close frame: check the server and each hop\'s logs at that moment',
   'peer-closed': 'the peer closed the connection on purpose: its close code and reason say why',
   'protocol-error': 'the peer sent frames that break RFC 6455: check the server or a hop that alters frames',
+  'h2-not-offered':
+    'this port does not speak HTTP/2, so browsers use HTTP/1.1 here: check that path with `--http 1.1`, or enable h2 on the TLS terminator',
+  'h2-no-extended-connect':
+    'browsers fall back to a separate HTTP/1.1 connection: check that path with `--http 1.1`; to keep WebSockets on h2, enable RFC 8441 on this hop (HAProxy: drop h2-workaround-bogus-websocket-clients)',
+  'h2-stream-reset':
+    'the hop accepted HTTP/2 but refused the WebSocket stream: check its logs, and whether its backend can take a WebSocket (bisect the path with --http 2)',
+  'h2-connect-rejected':
+    'the extended CONNECT was answered but not with 200: see who answered (server/via headers) and whether that hop forwards WebSockets over HTTP/2',
+  'h2-only-port':
+    'this port speaks only HTTP/2: use `--http 2` (h2c prior knowledge for ws://), or point HTTP/1.1 clients at a port that speaks it',
 };
 
 export function verdict(code: VerdictCode, summary: string, evidence: string[] = [], next?: string): Verdict {

@@ -1,8 +1,9 @@
 import { errnoOf, messageOf } from '../errors.js';
 import { verdict, type Verdict } from './catalogue.js';
 import { VerdictError } from './proxy.js';
+import { h2FramesIn } from '../protocol/h2.js';
 
-export type Phase = 'resolve' | 'connect' | 'proxy' | 'tls' | 'upgrade' | 'redirect' | 'open' | 'echo' | 'close';
+export type Phase = 'resolve' | 'connect' | 'proxy' | 'tls' | 'settings' | 'upgrade' | 'redirect' | 'open' | 'echo' | 'close';
 
 // TLS alerts a server sends about the client's certificate (RFC 8446 §6.2). With TLS 1.3 the
 // server judges the certificate after our handshake is done, so the alert arrives as the first
@@ -69,6 +70,15 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
         ? 'the hop took the TLS handshake and then hung up: its logs say why (often a backend it cannot reach, or a TCP-mode balancer with no server)'
         : 'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
     }
+    // An h2-only port answers an HTTP/1.1 request with its SETTINGS (and a GOAWAY): binary frames
+    // where the status line should be. Node's parser error keeps those bytes.
+    const raw = (err as { rawPacket?: unknown } | undefined)?.rawPacket;
+    const frames = Buffer.isBuffer(raw) ? h2FramesIn(raw) : [];
+    if (frames.length) {
+      return verdict('h2-only-port', `${target} speaks only HTTP/2: it answered the HTTP/1.1 upgrade with h2 frames`, [
+        `received ${frames.join(', ')} instead of an HTTP/1.1 status line`, ...ev,
+      ]);
+    }
     if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
     return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);
   }
@@ -80,6 +90,7 @@ const PHASE_WAIT: Record<Phase, string> = {
   connect: 'TCP SYN sent',
   proxy: 'tunnel request sent to the proxy, waiting for its answer',
   tls: 'TLS ClientHello sent',
+  settings: 'h2 preface sent, waiting for the server\'s SETTINGS',
   upgrade: 'upgrade request sent, waiting for the status line',
   redirect: 'following a redirect',
   open: 'waiting for the connection to open',

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { ENDPOINT_HEADER, RECEIVED_HEADER } from '../constants.js';
-import { digestRequest, formatReceived } from '../protocol/hop-trace.js';
+import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { checkUpgradeRequest } from '../protocol/upgrade-check.js';
 import { parseVia, describeVia, findStrippingGap } from '../protocol/via.js';
 import type { UpgradeRequiredBody } from '../diagnose/response.js';
@@ -10,7 +11,7 @@ import type { UpgradeRequiredBody } from '../diagnose/response.js';
  * upgrade headers were missing or wrong and which hops the request came through, so whoever
  * reads it, human or `wstrace client`, can place the hop that stripped them.
  */
-export function explainUpgradeRequired(endpoint: string, req: IncomingMessage, res: ServerResponse): void {
+export function explainUpgradeRequired(endpoint: string, req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
   const via = parseVia(req.headers.via);
   const body: UpgradeRequiredBody & { hint: string } = {
     error: 'upgrade-required',
@@ -20,16 +21,17 @@ export function explainUpgradeRequired(endpoint: string, req: IncomingMessage, r
     hint: hintFor(via),
   };
   const text = JSON.stringify(body, null, 2) + '\n';
-  res.writeHead(426, 'Upgrade Required', {
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(text),
-    // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-    Upgrade: 'websocket',
-    Connection: 'Upgrade',
-    [ENDPOINT_HEADER]: endpoint,
-    [RECEIVED_HEADER]: formatReceived(digestRequest(req.httpVersion, req.headers)),
-  });
-  res.end(text);
+  const h2 = req.httpVersion === '2.0';
+  const received = formatReceived(h2 ? digestH2Request(req.headers) : digestRequest(req.httpVersion, req.headers));
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [ENDPOINT_HEADER]: endpoint, [RECEIVED_HEADER]: received };
+  if (h2) {
+    // HTTP/2 has no Upgrade (RFC 9113 §8.6): a WebSocket comes as an extended CONNECT, and a
+    // connection-specific header would make the response malformed (§8.2.2).
+    (res as Http2ServerResponse).writeHead(426, headers).end(text);
+    return;
+  }
+  // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+  (res as ServerResponse).writeHead(426, 'Upgrade Required', { ...headers, Upgrade: 'websocket', Connection: 'Upgrade' }).end(text);
 }
 
 function hintFor(via: ReturnType<typeof parseVia>): string {

@@ -1,8 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
+import { describeSettings, type H2Settings } from '../protocol/h2.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
-import { digestRequest, type Digest } from '../protocol/hop-trace.js';
+import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 
 /** What the endpoint saw of one opening handshake: the answer to `wstrace:inspect`. */
 export interface HandshakeReport {
@@ -11,7 +14,7 @@ export interface HandshakeReport {
   method: string;
   url: string;
   httpVersion: string;
-  /** Arrival order, raw casing, as the last hop sent them. */
+  /** Arrival order, raw casing, as the last hop sent them; over HTTP/2 the pseudo-headers (`:protocol`…) first. */
   headers: [string, string][];
   peer: { address: string | null; port: number | null; family: string | null };
   tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null; clientCert: string | null };
@@ -20,12 +23,12 @@ export interface HandshakeReport {
   received: Digest;
   subprotocol: string | null;
   extensions: string | null;
+  /** Over HTTP/2 (RFC 8441): the extended CONNECT's `:protocol` and the SETTINGS the client sent; null over HTTP/1.1. */
+  h2: null | { protocol: string | null; settings: H2Settings };
   receivedAt: string;
 }
 
 export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string): HandshakeReport {
-  const socket = req.socket;
-  const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
   return {
     event: 'inspect',
     endpoint,
@@ -33,6 +36,39 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
     url: req.url ?? '',
     httpVersion: req.httpVersion,
     headers: pairRawHeaders(req.rawHeaders),
+    ...connectionFacts(req.socket),
+    via: parseVia(req.headers.via),
+    received: digestRequest(req.httpVersion, req.headers),
+    subprotocol: subprotocol || null,
+    extensions: extensions || null,
+    h2: null,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+/** The same report for an extended CONNECT stream. */
+export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string): HandshakeReport {
+  const session = stream.session!;
+  return {
+    event: 'inspect',
+    endpoint,
+    method: String(headers[':method'] ?? ''),
+    url: String(headers[':path'] ?? ''),
+    httpVersion: '2.0',
+    headers: pairRawHeaders(rawHeaders),
+    ...connectionFacts(session.socket as Socket),
+    via: parseVia(headers.via),
+    received: digestH2Request(headers),
+    subprotocol: subprotocol || null,
+    extensions: null,
+    h2: { protocol: typeof headers[':protocol'] === 'string' ? headers[':protocol'] : null, settings: describeSettings(session.remoteSettings) },
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> {
+  const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
+  return {
     peer: { address: socket.remoteAddress ?? null, port: socket.remotePort ?? null, family: socket.remoteFamily ?? null },
     tls: tlsSocket
       ? {
@@ -43,11 +79,6 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
           clientCert: clientSubject(tlsSocket),
         }
       : null,
-    via: parseVia(req.headers.via),
-    received: digestRequest(req.httpVersion, req.headers),
-    subprotocol: subprotocol || null,
-    extensions: extensions || null,
-    receivedAt: new Date().toISOString(),
   };
 }
 

@@ -87,6 +87,14 @@ names the cause and, with wstrace hops in the path, the hop that broke it:</p><p
     }
   };
   const showReport = (report) => {
+    // What the browser itself spoke: the first hop's Via entry names the version it received
+    // (RFC 9110 §7.6.3); with no hop in between, the endpoint's own view.
+    const raw = report.via.length ? report.via[0].protocol : report.httpVersion;
+    const version = raw.startsWith('HTTP/') ? raw.slice(5) : raw;
+    const to = report.via.length ? ' to ' + report.via[0].receivedBy : '';
+    row(summary, 'Browser sent', version === '2' || version === '2.0'
+      ? 'HTTP/2: an extended CONNECT (RFC 8441)' + to
+      : 'HTTP/' + version + ': GET with Upgrade: websocket' + to);
     row(summary, 'Request', report.method + ' ' + report.url + ' HTTP/' + report.httpVersion + ' from ' + report.peer.address + ':' + report.peer.port);
     row(summary, 'Via chain', report.via.length
       ? report.via.map((v) => v.receivedBy + (v.wstrace ? ' (upgrade=' + v.wstrace.upgrade + ')' : '')).join(' → ')

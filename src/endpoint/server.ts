@@ -1,5 +1,5 @@
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
@@ -7,14 +7,15 @@ import {
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE, RECEIVED_HEADER,
 } from '../constants.js';
 import { listen, listenUnix } from '../net/listen.js';
-import { InputError, messageOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import { silentLogger, type Logger } from '../log.js';
-import { buildReport, type HandshakeReport } from './inspect.js';
+import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
+import { createFront } from '../net/front.js';
+import { wsOverStream } from '../protocol/ws-over-stream.js';
 import { explainUpgradeRequired } from './explain.js';
 import { refuseDowngrade, versionDowngrade } from './downgrade.js';
-import { digestRequest, formatReceived } from '../protocol/hop-trace.js';
+import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
 import { isValidCloseCode } from '../protocol/close-codes.js';
@@ -55,18 +56,6 @@ interface Conn {
   closeTimer?: NodeJS.Timeout;
 }
 
-/** A PEM file that is not one (or a key that does not match) is the user's input error, not a crash. */
-function createTlsServer(tls: { cert: Buffer; key: Buffer; clientCa?: Buffer }): Server {
-  try {
-    // With a client CA the handshake itself refuses a missing or foreign certificate, as an
-    // mTLS ingress does (nginx ssl_verify_client on): the client sees the TLS alert.
-    const mtls = tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
-    return createHttpsServer({ cert: tls.cert, key: tls.key, ...mtls });
-  } catch (e) {
-    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key${tls.clientCa ? '/--tls-client-ca' : ''}: ${messageOf(e)}`);
-  }
-}
-
 export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const host = opts.host ?? DEFAULT_HOST;
   const name = opts.name ?? DEFAULT_ECHO_NAME;
@@ -76,12 +65,17 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const accepted = opts.subprotocols ?? [];
   const conns = new Map<WebSocket, Conn>();
 
-  const server: Server = opts.tls ? createTlsServer(opts.tls) : createHttpServer();
+  // One port, both protocols (src/endpoint/front.ts): `server` speaks HTTP/1.1, `h2` HTTP/2 with
+  // extended CONNECT enabled (RFC 8441 §3), and `front` listens and hands each connection over.
+  const server = createHttpServer();
   // Never time out idle clients on our own (zrok's endpoint drops them at ~10 s): the path's
   // idle behaviour is what users come to measure.
   server.requestTimeout = 0;
   server.headersTimeout = Math.max(closeTimeoutMs * 2, 10_000);
-  const sockets = new SocketSet().track(server);
+  const h2 = createH2Server({ settings: { enableConnectProtocol: true } });
+  const sessions = new Set<Http2Session>();
+  const front = createFront({ tls: opts.tls, h1: server, h2, sniffMs: server.headersTimeout });
+  const sockets = new SocketSet().track(front);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -103,7 +97,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
       log.info({ via: req.headers.via, httpVersion: req.httpVersion }, 'upgrade in HTTP/1.0 somewhere on the path: 400');
       return refuseDowngrade(socket, name, req, downgrade);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, buildReport(name, req, ws.protocol, ws.extensions), req.url));
   });
   server.on('clientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'malformed request');
@@ -111,7 +105,37 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     socket.destroy();
   });
 
-  function onRequest(req: IncomingMessage, res: ServerResponse): void {
+  h2.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('error', (err: Error) => log.debug({ err: err.message }, 'h2 session error'));
+    session.once('close', () => sessions.delete(session));
+  });
+  h2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => onRequest(req, res));
+  // With a 'request' listener Node routes every CONNECT here (compat layer), extended or not.
+  h2.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => onH2Connect(req.stream, req.headers, req.rawHeaders, res));
+
+  /** RFC 8441 §4–5: `:method CONNECT` + `:protocol websocket` opens a WebSocket on this stream. */
+  function onH2Connect(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], res: Http2ServerResponse): void {
+    stream.on('error', (err: Error) => log.debug({ err: err.message }, 'h2 stream error'));
+    const refuse = (status: number, error: string) => {
+      log.info({ status, error, protocol: headers[':protocol'] }, 'extended CONNECT refused');
+      const body = JSON.stringify({ error, endpoint: name }) + '\n';
+      res.writeHead(status, { 'content-type': 'application/json', [ENDPOINT_HEADER]: name }).end(body);
+    };
+    if (headers[':protocol'] !== 'websocket') return refuse(headers[':protocol'] ? 501 : 405, `only CONNECT with :protocol websocket is served here (RFC 8441), got ${String(headers[':protocol'] ?? 'a plain CONNECT')}`);
+    // RFC 8441 §5: Sec-WebSocket-Version is still sent (Key and Accept are not).
+    if (headers['sec-websocket-version'] !== '13') return refuse(400, `sec-websocket-version must be 13 (RFC 6455 §4.1), got ${String(headers['sec-websocket-version'] ?? 'none')}`);
+    const offered = String(headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const chosen = offered.find((p) => accepted.includes(p)) ?? '';
+    stream.respond({
+      ':status': 200, [ENDPOINT_HEADER.toLowerCase()]: name, [RECEIVED_HEADER.toLowerCase()]: formatReceived(digestH2Request(headers)),
+      ...(chosen ? { 'sec-websocket-protocol': chosen } : {}),
+    });
+    const ws = wsOverStream(stream, { role: 'server', maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES, protocol: chosen });
+    onConnection(ws, buildH2Report(name, stream, headers, rawHeaders, chosen), headers[':path']);
+  }
+
+  function onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {
     const urlPath = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && urlPath === '/health') {
       const body = JSON.stringify({ ok: true, endpoint: name, connections: conns.size, ...nativeAddons() }) + '\n';
@@ -126,10 +150,10 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     explainUpgradeRequired(name, req, res);
   }
 
-  function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const conn: Conn = { report: buildReport(name, req, ws.protocol, ws.extensions), openedAt: performance.now(), messages: 0 };
+  function onConnection(ws: WebSocket, report: HandshakeReport, url: string | undefined): void {
+    const conn: Conn = { report, openedAt: performance.now(), messages: 0 };
     conns.set(ws, conn);
-    log.info({ peer: conn.report.peer.address, url: req.url, subprotocol: ws.protocol || undefined }, 'open');
+    log.info({ peer: conn.report.peer.address, url, http: report.httpVersion, subprotocol: ws.protocol || undefined }, 'open');
     ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, data as Buffer, isBinary));
     ws.on('error', (err: Error & { code?: string }) => log.info({ code: err.code, err: err.message }, 'protocol error from client'));
     ws.on('close', (code: number, reason: Buffer) => {
@@ -169,10 +193,10 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   let port = 0;
   let url: string;
   if (opts.socketPath) {
-    await listenUnix(server, opts.socketPath);
+    await listenUnix(front, opts.socketPath);
     url = `${scheme}+unix:${opts.socketPath}:${path}`;
   } else {
-    port = await listen(server, host, opts.port ?? 0);
+    port = await listen(front, host, opts.port ?? 0);
     url = `${scheme}://${formatHostPort(host, port)}${path}`;
   }
 
@@ -187,7 +211,9 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     async close() {
       for (const ws of conns.keys()) ws.close(1001, 'endpoint stopping');
       wss.close();
-      await stopServer(server, sockets);
+      for (const session of sessions) session.close();
+      server.closeIdleConnections();
+      await stopServer(front, sockets);
     },
   };
 }

@@ -161,7 +161,7 @@ const rank = (code: VerdictCode | undefined) => {
 };
 
 /** The most severe FAIL row names the verdict; the others are listed. */
-function failVerdict(rows: CheckRow[]): Verdict {
+export function failVerdict(rows: CheckRow[]): Verdict {
   const fails = rows.filter((r) => r.status === 'fail');
   const refused = fails.filter((r) => r.refusedAt !== undefined);
   if (refused.length) return stoppedAccepting(refused, fails);
@@ -235,7 +235,7 @@ function notRun(check: Check, v: Verdict): CheckRow {
   return { name: check.name, long: check.long, ms: 0, ...outcome('fail', summary, { evidence: check.name === 'handshake' ? v.evidence : [], verdict: v.code }) };
 }
 
-function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
+export function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
   return {
     event: 'check', t: Math.round(performance.now() - t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
     closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: Math.round(r.ms),

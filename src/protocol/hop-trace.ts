@@ -44,6 +44,22 @@ export function digestRequest(httpVersion: string, headers: Headers): Digest {
   };
 }
 
+/**
+ * The digest of an extended CONNECT received over HTTP/2 (RFC 8441 §4-5): `:protocol` stands for
+ * Upgrade (and the CONNECT itself for `Connection: upgrade`), `:authority` for Host, so a trace
+ * across an HTTP/1.1 ↔ HTTP/2 conversion shows only the version changing, not a lost upgrade.
+ */
+export function digestH2Request(headers: Headers): Digest {
+  const protocol = headers[':protocol'];
+  const isConnect = headers[':method'] === 'CONNECT' && typeof protocol === 'string';
+  return {
+    ...digestRequest('2', headers),
+    upgrade: isConnect ? protocol.toLowerCase() : null,
+    connection: isConnect ? 'upgrade' : null,
+    host: headers[':authority'] === undefined ? null : safe(String(headers[':authority'])),
+  };
+}
+
 function safe(v: string | null): string | null {
   if (v === null) return null;
   if (SAFE.test(v)) return v;

@@ -1,15 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { parseVia, formatViaEntry } from '../protocol/via.js';
-import { digestRequest } from '../protocol/hop-trace.js';
+import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 
 /** A request whose Via already carries our own wstrace entry has come round in a loop. */
 export function isLoop(name: string, via: string | string[] | undefined): boolean {
   return parseVia(via).some((e) => e.wstrace && e.receivedBy === name);
 }
 
-/** Appends this hop's entry; with the request it received, the entry carries its hop-trace digest. */
-export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean, received?: IncomingMessage): string {
-  const entry = formatViaEntry(name, upgradePresent, received ? digestRequest(received.httpVersion, received.headers) : undefined);
+/**
+ * Appends this hop's entry; with what it received (the request, or the digest of an extended
+ * CONNECT received over HTTP/2), the entry carries its hop-trace digest and received version.
+ */
+export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean, received?: IncomingMessage | Digest): string {
+  const digest = received === undefined ? undefined : 'headers' in received ? digestRequest(received.httpVersion, received.headers) : received;
+  const entry = formatViaEntry(name, upgradePresent, digest);
   if (existing === undefined || existing === '') return entry;
   return `${Array.isArray(existing) ? existing.join(', ') : String(existing)}, ${entry}`;
 }

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse, type ClientRequest } from 'node:http';
+import { createServer as createH2Server, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import httpProxy from 'http-proxy';
@@ -8,6 +9,8 @@ import { silentLogger, type Logger } from '../log.js';
 import { basename } from 'node:path';
 import { listen, listenUnix } from '../net/listen.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
+import { createFront } from '../net/front.js';
+import { Converter, type UpstreamHttp } from './h2.js';
 import { formatHostPort, type WsTarget } from '../net/url.js';
 import { upstreamOf, type Upstream } from './upstream.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
@@ -31,6 +34,8 @@ export interface ProxyOptions {
   traceFrames?: boolean;
   /** With traceFrames: every frame this hop sees, as a structured event. */
   onFrame?: (ev: FrameEvent) => void;
+  /** HTTP version spoken upstream: '1.1' (default, via http-proxy), '2' (extended CONNECT, RFC 8441), or 'same' as the client's. */
+  upstreamHttp?: UpstreamHttp;
   /** How long the upstream may take to answer an upgrade (and a plain request) before we answer 504. */
   timeoutMs?: number;
   logger?: Logger;
@@ -76,7 +81,26 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: false, changeOrigin: false, proxyTimeout: timeoutMs });
   const server = createServer();
   server.requestTimeout = 0;
-  const sockets = new SocketSet().track(server);
+  // Clients may speak HTTP/1.1 or h2c (prior knowledge) on the same port; WebSockets over h2
+  // (extended CONNECT) and any upgrade bound for an h2 upstream go through the converter.
+  const h2Settings: { enableConnectProtocol?: boolean } = { enableConnectProtocol: true };
+  for (const f of faults) f.editH2Settings?.(h2Settings);
+  const h2 = createH2Server({ settings: h2Settings });
+  const sessions = new Set<Http2Session>();
+  const upstreamHttp = opts.upstreamHttp ?? '1.1';
+  const converter = new Converter({
+    hop: () => name, upstreamHttp, pickTarget: () => opts.targets[next++ % opts.targets.length]!, faults, timeoutMs, log,
+    traceFrames: opts.traceFrames, onFrame: opts.onFrame,
+  });
+  h2.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('error', (err: Error) => log.debug({ err: err.message }, 'h2 client session error'));
+    session.once('close', () => sessions.delete(session));
+  });
+  h2.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => converter.fromH2(req, res));
+  h2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => converter.plainFromH2(req, res));
+  const front = createFront({ h1: server, h2, sniffMs: 10_000 });
+  const sockets = new SocketSet().track(front);
 
   // ---- plain HTTP: forwarded with Via on the request and the response
   proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
@@ -110,6 +134,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     if (req.method !== 'GET') return reject(up, 405, `WebSocket upgrades must use GET, got ${req.method}`);
     if (!headerTokens(req.headers.upgrade).includes('websocket')) {
       return reject(up, 400, `unsupported Upgrade "${String(req.headers.upgrade)}": this hop forwards only websocket upgrades`);
+    }
+    // `same` keeps HTTP/1.1 upgrades on http-proxy below; only `2` converts them.
+    if (upstreamHttp === '2') {
+      up.finished = true;
+      upgrades.delete(up);
+      return converter.fromH1(req, client, head);
     }
     const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => log.info({ url: req.url }, 'holding upgrade without answering (fault)'));
     if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
@@ -231,8 +261,8 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   }
 
   let port = 0;
-  if (opts.socketPath) await listenUnix(server, opts.socketPath);
-  else port = await listen(server, host, opts.port ?? 0);
+  if (opts.socketPath) await listenUnix(front, opts.socketPath);
+  else port = await listen(front, host, opts.port ?? 0);
   name ||= opts.socketPath ? `proxy-${basename(opts.socketPath)}` : `proxy-${port}`;
   return {
     url: opts.socketPath ? `ws+unix:${opts.socketPath}:/` : `ws://${formatHostPort(host, port)}`,
@@ -240,7 +270,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     port,
     name,
     get active() {
-      return upgrades.size;
+      return upgrades.size + converter.active;
     },
     async close() {
       for (const up of upgrades) {
@@ -248,7 +278,10 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
         up.proxyReq?.destroy();
         up.client.destroy();
       }
-      await stopServer(server, sockets);
+      converter.closeAll();
+      for (const session of sessions) session.close();
+      server.closeIdleConnections();
+      await stopServer(front, sockets);
       proxy.close();
     },
   };

@@ -51,6 +51,8 @@ export function renderClientEvent(ev: Event): string[] | undefined {
     }
     case 'confirm':
       return [row(t, 'confirm', String(ev.note))];
+    case 'fallback':
+      return [row(t, 'fallback', `HTTP/${String(ev.from)} → HTTP/${String(ev.to)}: ${String(ev.reason)}`)];
     case 'result':
       return renderResult(ev);
     default:
@@ -80,12 +82,18 @@ function renderPhase(ev: Event, t: number): string {
     case 'tls': {
       const sni = ev.servername ? `, SNI ${String(ev.servername)}` : '';
       const mine = ev.clientCert ? ', client cert sent' : '';
-      return row(t, p, `${String(ev.protocol)} ${String(ev.cipher)}, cert ${String(ev.subject)} issued by ${String(ev.issuer)}${ev.authorized ? '' : ' (NOT verified)'}${sni}${mine} in ${ms(ev.ms)}`);
+      return row(t, p, `${String(ev.protocol)} ${String(ev.cipher)}, cert ${String(ev.subject)} issued by ${String(ev.issuer)}${ev.authorized ? '' : ' (NOT verified)'}${sni}${mine} in ${ms(ev.ms)}${ev.alpn ? `, ALPN ${String(ev.alpn)}` : ''}`);
+    }
+    case 'settings': {
+      const ecp = ev.enableConnectProtocol ? 'extended CONNECT advertised' : 'NO extended CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL absent)';
+      const streams = ev.maxConcurrentStreams === null || Number(ev.maxConcurrentStreams) >= 2 ** 31 ? 'unlimited' : String(ev.maxConcurrentStreams);
+      return row(t, p, `${ev.http === 'h2c' ? 'h2c' : 'h2'} SETTINGS in ${ms(ev.ms)}: ${ecp}, max streams ${streams}, window ${String(ev.initialWindowSize)}`);
     }
     case 'redirect':
       return row(t, p, `${String(ev.status)} → ${String(ev.to)}`);
     case 'upgrade': {
       const who = ev.endpoint ? `, answered by wstrace endpoint "${String(ev.endpoint)}"` : '';
+      if (ev.http === '2.0') return row(t, p, `CONNECT :protocol websocket → :status ${String(ev.status)} in ${ms(ev.ms)}${who}`);
       return row(t, p, `${String(ev.status)} ${String(ev.statusText)} in ${ms(ev.ms)}${who}`);
     }
     case 'open': {
@@ -131,7 +139,7 @@ function renderResult(ev: Event): string[] {
   if (!ev.ok) return renderVerdict(ev.verdict as Verdict);
   const echoes = ev.echoes as { sent: number; matched: number };
   const rtt = ev.rttMs as { min: number; avg: number; max: number } | null;
-  const parts = [`ok: ${String(ev.url)} upgraded (101)`];
+  const parts = [ev.http === '2.0' ? `ok: ${String(ev.url)} opened over HTTP/2 (extended CONNECT, :status 200)` : `ok: ${String(ev.url)} upgraded (101)`];
   const messages = ev.messages as { sent: number; received: number } | undefined;
   if (ev.expect === 'any' && messages) parts.push(`${messages.sent} sent, ${messages.received} received${ev.pongMs !== null ? `, pong in ${Number(ev.pongMs).toFixed(1)} ms` : ''}`);
   else if (echoes.sent) parts.push(`${echoes.matched}/${echoes.sent} echoes matched${rtt ? ` (rtt min/avg/max ${rtt.min.toFixed(1)}/${rtt.avg.toFixed(1)}/${rtt.max.toFixed(1)} ms)` : ''}`);

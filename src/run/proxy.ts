@@ -1,4 +1,5 @@
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { InputError } from '../errors.js';
 import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
 import { parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
@@ -19,12 +20,15 @@ export interface ProxyCommandArgs extends GlobalArgs {
   fault?: string[];
   'trace-frames': boolean;
   xfwd: boolean;
+  'upstream-http': string;
   listen?: string;
 }
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const targets = list(args.target).map((t) => parseWsUrl(t, '--target'));
   const faults = list(args.fault).map(parseFaultSpec);
+  const upstreamHttp = args['upstream-http'];
+  if (upstreamHttp !== '1.1' && upstreamHttp !== '2' && upstreamHttp !== 'same') throw new InputError('ERR_BAD_HTTP', `bad --upstream-http "${upstreamHttp}": use 1.1, 2 or same`);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const reporter = reporterFor(args.json, render);
   const t0 = performance.now();
@@ -36,6 +40,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     ...(args.name ? { name: args.name } : {}),
     faults,
     xfwd: args.xfwd,
+    upstreamHttp,
     traceFrames: args['trace-frames'],
     // With --trace-frames every frame is an event on stdout (NDJSON with --json), not only a log line.
     onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
@@ -46,7 +51,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const served = serveUntilSignal(proxy, reporter);
   reporter.emit({
     event: 'listening', url: proxy.url, name: proxy.name, port: args.listen ? null : proxy.port, targets: targets.map(displayUrl), upstreams: targets.map(describeUpstream),
-    faults: faults.map((f) => f.spec),
+    faults: faults.map((f) => f.spec), upstreamHttp,
   });
   await served;
 }

@@ -42,6 +42,7 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
   const connection = parseConnection(args);
   // watch compares nothing: its patterns prove liveness by pings and record drops.
   if (args.expect !== undefined) throw new InputError('ERR_USAGE', '--expect is for client and bisect: watch compares no replies (its ping pattern proves liveness)');
+  if (connection.http !== '1.1') throw new InputError('ERR_USAGE', `--http ${connection.http}: watch holds its connections over HTTP/1.1 only; use client or bisect with --http 2 for WebSockets over HTTP/2`);
   if (connection.waitMs > 0) throw new InputError('ERR_USAGE', '--wait is for client and bisect: watch holds its connections until --for');
   if (connection.redirects > 0) throw new InputError('ERR_USAGE', '--location is for client, bisect and probe: watch holds one URL (give it the final one)');
   const timeout = timeoutMs(args);

@@ -21,8 +21,8 @@ export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets'
 /** Forward proxies (test/helpers/forward-proxies.ts); squid is also a reverse proxy (startSquid here). */
 export type ForwardProxyName = 'squid' | 'danted' | 'microsocks' | 'mitmdump';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
-export type NghttpxVariant = 'idle-3s';
-export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server';
+export type NghttpxVariant = 'idle-3s' | 'h2';
+export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server' | 'h2' | 'h2-no-websocket';
 export type CaddyVariant = 'strips-upgrade';
 export type ApacheVariant = 'no-wstunnel';
 export type SquidVariant = 'no-upgrade';
@@ -51,6 +51,7 @@ export interface StartOptions {
 export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   nginx: 'nginx-light',
   haproxy: 'haproxy',
+  nghttpx: 'nghttp2-proxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
   caddy: 'caddy',
@@ -59,7 +60,6 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   danted: 'dante-server',
   microsocks: 'microsocks',
   mitmdump: 'mitmproxy',
-  nghttpx: 'nghttp2-proxy',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -80,6 +80,9 @@ function findRepoRoot(): string {
 export const REPO_ROOT = findRepoRoot();
 export const REAL_FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures', 'real');
 export const PY_ECHO_CLIENT = path.join(REAL_FIXTURES_DIR, 'py-echo-client.py');
+/** The test certificate (CN and SAN localhost) every TLS front in these tests serves. */
+export const TLS_CERT = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-cert.pem');
+export const TLS_KEY = path.join(REPO_ROOT, 'fixtures', 'tls', 'localhost-key.pem');
 
 // ---------------------------------------------------------------------------------------
 // ports and binaries
@@ -136,14 +139,14 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
     case 'haproxy':
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
+    case 'nghttpx':
+      return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
     case 'caddy':
       return isExecutableFile('/usr/bin/caddy') ? '/usr/bin/caddy' : onPath('caddy');
     case 'apache2':
       return isExecutableFile('/usr/sbin/apache2') ? '/usr/sbin/apache2' : onPath('apache2');
     case 'squid':
       return isExecutableFile('/usr/sbin/squid') ? '/usr/sbin/squid' : onPath('squid');
-    case 'nghttpx':
-      return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -332,10 +335,17 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
   const template = await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8');
   return launch(`${spec.kind}-${spec.variant}`, opts, async (prefix, port) => {
     const configPath = path.join(prefix, spec.configName);
+    // TLS fronts use the test certificate (fixtures/tls); HAProxy wants certificate and key in one file.
+    const cert = await readFile(TLS_CERT, 'utf8');
+    const key = await readFile(TLS_KEY, 'utf8');
+    await writeFile(path.join(prefix, 'tls.pem'), cert + key);
     const rendered = template
       .replaceAll('{{LISTEN_PORT}}', String(port))
       .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
-      .replaceAll('{{PREFIX}}', prefix);
+      .replaceAll('{{PREFIX}}', prefix)
+      .replaceAll('{{TLS_CERT}}', TLS_CERT)
+      .replaceAll('{{TLS_KEY}}', TLS_KEY)
+      .replaceAll('{{TLS_PEM}}', path.join(prefix, 'tls.pem'));
     await writeFile(configPath, rendered);
     spec.prepare?.(prefix);
     return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles, ...(spec.env ? { env: { ...process.env, ...spec.env(prefix) } } : {}) };
@@ -598,6 +608,8 @@ export interface ChromiumOptions {
   launchTimeoutMs?: number;
   /** deadline for fn; on expiry the browser is closed and the promise rejects (default 60 000 ms) */
   timeoutMs?: number;
+  /** extra command-line flags (e.g. --ignore-certificate-errors for the test certificate) */
+  args?: string[];
 }
 
 export async function withChromium<T>(fn: (browser: Browser) => Promise<T>, opts: ChromiumOptions = {}): Promise<T> {
@@ -608,7 +620,7 @@ export async function withChromium<T>(fn: (browser: Browser) => Promise<T>, opts
   const browser = await chromium.launch({
     executablePath,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
     timeout: opts.launchTimeoutMs ?? 30_000,
     handleSIGINT: true,
     handleSIGTERM: true,

@@ -28,6 +28,8 @@ export interface Fault {
   editUpgradeRequest?(out: OutgoingHeaders, req: IncomingMessage): void;
   /** Edit the upstream's 101 response headers before they go to the client. */
   editUpgradeResponse?(headers: Record<string, string | string[] | undefined>): void;
+  /** The SETTINGS this hop advertises to HTTP/2 clients (e.g. without extended CONNECT, RFC 8441 §3). */
+  editH2Settings?(settings: { enableConnectProtocol?: boolean }): void;
   /** The tunnel exists and no data has flowed yet: add stages, arm timers. */
   onTunnel?(tunnel: Tunnel, ctx: TunnelContext): void;
 }

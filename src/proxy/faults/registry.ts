@@ -18,11 +18,12 @@ import { stripHeader } from './strip-header.js';
 import { setHeader } from './set-header.js';
 import { stripExtensions } from './strip-extensions.js';
 import { corruptRsv1 } from './corrupt-rsv1.js';
+import { noExtendedConnect } from './no-extended-connect.js';
 
 /** Every fault kind by name, in README order. Each lives in its own file next to this one. */
 export const FAULT_KINDS: FaultKind[] = [
   stripUpgrade, hang, status, idleTimeout, maxLifetime, drain, maxMessage, dropClose, dropPong, blackhole,
-  latency, bandwidth, resetAfter, slicer, stripHeader, setHeader, stripExtensions, corruptRsv1,
+  latency, bandwidth, resetAfter, slicer, stripHeader, setHeader, stripExtensions, corruptRsv1, noExtendedConnect,
 ];
 
 /**
