@@ -6,10 +6,11 @@ import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
 } from '../constants.js';
-import { listen } from '../net/listen.js';
-import { InputError, messageOf } from '../errors.js';
+import { listen, ownRequestDeadlines } from '../net/listen.js';
+import { InputError, errnoOf, messageOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
+import { parseName } from '../net/header.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildReport, type HandshakeReport } from './inspect.js';
 import { explainUpgradeRequired } from './explain.js';
@@ -28,7 +29,7 @@ export interface EchoOptions {
   subprotocols?: string[];
   maxPayload?: number;
   tls?: { cert: Buffer; key: Buffer };
-  /** How long a close the endpoint starts may wait for the client's close frame. */
+  /** The --timeout: how long a request head or body, or a close the endpoint starts, may take. */
   closeTimeoutMs?: number;
   logger?: Logger;
 }
@@ -61,7 +62,7 @@ function createTlsServer(tls: { cert: Buffer; key: Buffer }): Server {
 
 export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const host = opts.host ?? DEFAULT_HOST;
-  const name = opts.name ?? DEFAULT_ECHO_NAME;
+  const name = parseName(opts.name ?? DEFAULT_ECHO_NAME, 'endpoint name');
   const path = opts.path ?? DEFAULT_ECHO_PATH;
   const log = opts.logger ?? silentLogger;
   const closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -69,10 +70,9 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const conns = new Map<WebSocket, Conn>();
 
   const server: Server = opts.tls ? createTlsServer(opts.tls) : createHttpServer();
-  // Never time out idle clients on our own (zrok's endpoint drops them at ~10 s): the path's
-  // idle behaviour is what users come to measure.
-  server.requestTimeout = 0;
-  server.headersTimeout = Math.max(closeTimeoutMs * 2, 10_000);
+  // Requests get --timeout for head and body; an open WebSocket is never timed out by us (zrok's
+  // endpoint drops idle clients at ~10 s): the path's idle behaviour is what users come to measure.
+  ownRequestDeadlines(server, closeTimeoutMs);
   const sockets = new SocketSet().track(server);
 
   const wss = new WebSocketServer({
@@ -92,7 +92,10 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   });
   server.on('clientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'malformed request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // RFC 9110 §15.5.9 / RFC 6585 §5: a head over Node's limit is 431, a request not finished within --timeout 408.
+    const code = errnoOf(err);
+    const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
   });
 

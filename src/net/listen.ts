@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { InputError, errnoOf, messageOf } from '../errors.js';
 import { formatHostPort } from './url.js';
 
@@ -23,4 +24,18 @@ export function listen(server: Server, host: string, port: number): Promise<numb
     server.once('listening', onListening);
     server.listen({ host, port, exclusive: true });
   });
+}
+
+/**
+ * Every wait of an HTTP server bounded by our --timeout, not Node's defaults (headers 60 s,
+ * request 300 s, keep-alive 5 s, all checked only every 30 s): a slowloris head, a half-sent
+ * body and an idle keep-alive connection are each dropped `timeoutMs` after they started
+ * (Node answers 408). Upgraded sockets are no longer requests: these never touch a tunnel.
+ */
+export function ownRequestDeadlines(server: HttpServer, timeoutMs: number): void {
+  server.headersTimeout = timeoutMs;
+  server.requestTimeout = timeoutMs;
+  server.keepAliveTimeout = timeoutMs;
+  // Read when the server starts listening; the expiry above is checked only this often.
+  (server as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.round(timeoutMs / 4)));
 }

@@ -5,11 +5,11 @@ import httpProxy from 'http-proxy';
 import { DEFAULT_HOST, DEFAULT_TIMEOUT_MS, HOP_HEADER } from '../constants.js';
 import { messageOf, errnoOf } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { listen } from '../net/listen.js';
+import { listen, ownRequestDeadlines } from '../net/listen.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort, toHttpBase, type WsTarget } from '../net/url.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
-import { headerTokens } from '../net/header.js';
+import { headerTokens, parseName } from '../net/header.js';
 import { answerRaw } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
@@ -64,14 +64,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const targets = opts.targets.map(toHttpBase);
   let next = 0;
   const pickTarget = () => targets[next++ % targets.length]!;
-  let name = opts.name ?? '';
+  let name = opts.name === undefined ? '' : parseName(opts.name, 'hop name');
   const upgrades = new Set<Upgrade>();
   const byRequest = new WeakMap<IncomingMessage, Upgrade>();
   const byUpstream = new WeakMap<Duplex, Upgrade>();
 
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: false, changeOrigin: false, proxyTimeout: timeoutMs });
   const server = createServer();
-  server.requestTimeout = 0;
+  ownRequestDeadlines(server, timeoutMs);
   const sockets = new SocketSet().track(server);
 
   // ---- plain HTTP: forwarded with Via on the request and the response
@@ -145,6 +145,15 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
         res.headers.connection = 'close';
       }
       log.info({ target: up.target, status: res.statusCode, ms: ms(up) }, 'upgrade refused upstream');
+      // http-proxy pipes the body with no deadline: an upstream whose body stalls would hold
+      // both sockets. Give it --timeout between bytes, then cut; the client sees the truncation.
+      const stalled = setTimeout(() => {
+        log.warn({ target: up.target, status: res.statusCode }, `upstream's ${res.statusCode} body stalled for ${timeoutMs} ms: closing both sides`);
+        res.destroy();
+        up.client.destroy();
+      }, timeoutMs);
+      res.on('data', () => stalled.refresh());
+      res.once('close', () => clearTimeout(stalled));
     });
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
       clearTimeout(up.timer);
@@ -163,7 +172,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       upstream.destroy();
       return;
     }
-    const tunnel = new Tunnel(up.client, upstream);
+    const tunnel = new Tunnel(up.client, upstream, timeoutMs);
     up.tunnel = tunnel;
     log.info({ target: up.target, url: up.url, ms: ms(up) }, 'upgrade 101');
     // The tunnel owns both sockets now; holding the request objects for the tunnel's whole life

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { createLogger } from '../log.js';
+import { parseName } from '../net/header.js';
 import { reporterFor } from '../report/output.js';
 import { table, stamp } from '../report/format.js';
 import type { Event } from '../report/reporter.js';
@@ -24,6 +25,7 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
   if (args.file !== undefined && args.hops !== undefined) {
     throw new InputError('ERR_BAD_HOPS', `--hops and a topology FILE do not combine: "${args.file}" lists the hops`);
   }
+  if (args['name-prefix']) parseName(args['name-prefix'], '--name-prefix');
   const faults = list(args.fault);
   const topology = args.file !== undefined ? topologyFromFlags(0, faults, loadTopology(args.file)) : topologyFromFlags(args.hops ?? DEFAULT_HOPS, faults);
   const deadline = timeoutMs(args);

@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { parseBytes } from '../net/size.js';
 import { parsePort } from '../net/url.js';
+import { parseName } from '../net/header.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import { startEcho } from '../endpoint/server.js';
@@ -31,7 +32,7 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
     host: args.host,
     port: parsePort(args.port),
     path: args.path,
-    name: args.name,
+    name: parseName(args.name, '--name'),
     subprotocols: list(args.subprotocol),
     maxPayload: parseBytes(args['max-payload'], '--max-payload'),
     tls: cert && key ? { cert, key } : undefined,

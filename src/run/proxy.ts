@@ -1,5 +1,6 @@
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { parsePort, parseWsUrl } from '../net/url.js';
+import { parseName } from '../net/header.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
@@ -29,7 +30,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     targets,
     host: args.host,
     port: parsePort(args.port),
-    ...(args.name ? { name: args.name } : {}),
+    ...(args.name !== undefined ? { name: parseName(args.name, '--name') } : {}),
     faults,
     xfwd: args.xfwd,
     traceFrames: args['trace-frames'],
