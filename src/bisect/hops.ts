@@ -25,6 +25,8 @@ export function buildHops(input: HopInput): HopSpec[] {
     throw new InputError('ERR_BAD_NAME', `${names.length} --name values for ${urls.length} URL(s): give at most one name per URL, in URL order`);
   }
   for (const n of names) if (!n.trim()) throw new InputError('ERR_BAD_NAME', 'bad --name "": a hop name cannot be empty');
+  // Names are printed in the table and the verdict: a control character would drive the terminal.
+  for (const n of names) if (/[\u0000-\u001f\u007f]/.test(n)) throw new InputError('ERR_BAD_NAME', `bad --name ${JSON.stringify(n)}: no control characters`);
   const targets = urls.map((u, i) => parseWsUrl(u, `URL #${i + 1}`));
   const shared = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
   const perHop = (input.hopHeaders ?? []).map((spec) => parseHopHeader(spec, urls.length));
@@ -58,6 +60,14 @@ function parseHopHeader(spec: string, count: number): { index: number; name: str
   if (n < 1 || n > count) {
     throw new InputError('ERR_BAD_HEADER', `bad --hop-header "${spec}": index ${n} is out of range (1-${count} for ${count} URL(s))`);
   }
-  const { name, value } = parseHeader(m[2]!.trim(), '--hop-header');
+  let header;
+  try {
+    header = parseHeader(m[2]!.trim(), '--hop-header');
+  } catch (e) {
+    // Echo the whole value as typed, index included.
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(e.code, `bad --hop-header ${JSON.stringify(spec)}: ${e.message.replace(/^bad --hop-header "(?:[^"\\]|\\.)*": /, '')}`);
+  }
+  const { name, value } = header;
   return { index: n - 1, name, value };
 }

@@ -90,6 +90,12 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error before 101'));
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
   });
+  // CONNECT gets no 'request' event: without this, Node closes the socket without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 2_000).unref();
+  });
   server.on('clientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'malformed request');
     // RFC 9110 §15.5.9 / RFC 6585 §5: a head over Node's limit is 431, a request not finished within --timeout 408.

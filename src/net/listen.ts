@@ -12,7 +12,7 @@ export function listen(server: Server, host: string, port: number): Promise<numb
       const where = formatHostPort(host, port);
       if (errno === 'EADDRINUSE') reject(new InputError('ERR_PORT_IN_USE', `port ${port} on ${host} is in use (try --port 0)`));
       else if (errno === 'EACCES') reject(new InputError('ERR_PORT_DENIED', `no permission to listen on ${where}`));
-      else if (errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND') reject(new InputError('ERR_BAD_HOST', `cannot listen on ${where}: no such local address`));
+      else if (errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') reject(new InputError('ERR_BAD_HOST', `bad --host ${JSON.stringify(host)}: cannot listen on ${where}, no such local address`));
       else reject(new InputError('ERR_LISTEN', `cannot listen on ${where}: ${messageOf(err)}`));
     };
     const onListening = () => {
@@ -38,4 +38,10 @@ export function ownRequestDeadlines(server: HttpServer, timeoutMs: number): void
   server.keepAliveTimeout = timeoutMs;
   // Read when the server starts listening; the expiry above is checked only this often.
   (server as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.round(timeoutMs / 4)));
+}
+
+/** A listen address from the command line: an IP literal or a name, no spaces or control characters. */
+export function parseHost(text: string, what = '--host'): string {
+  if (!/^[\w.:%-]+$/.test(text)) throw new InputError('ERR_BAD_HOST', `bad ${what} ${JSON.stringify(text)}: expected an address such as 127.0.0.1, ::1 or localhost`);
+  return text;
 }

@@ -95,6 +95,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     });
   });
 
+  // A CONNECT (someone using this hop as a forward proxy) would get a silent close from Node: say why.
+  server.on('connect', (req: IncomingMessage, client: Duplex) => {
+    client.on('error', () => {});
+    answerRaw(client, 405, name, `this hop forwards to its targets only: ${String(req.method)} is not supported`, { Allow: 'GET' });
+  });
+
   // ---- upgrades: we own the client socket from the first byte
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     // http-proxy adds no error listener until the upstream 101 (node-http-proxy #1468, #1439).

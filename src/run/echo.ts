@@ -1,5 +1,7 @@
 import { InputError } from '../errors.js';
-import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, readPemArg, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
+import { parseHost } from '../net/listen.js';
+import { isToken } from '../net/header.js';
 import { parseBytes } from '../net/size.js';
 import { parsePort } from '../net/url.js';
 import { parseName } from '../net/header.js';
@@ -24,16 +26,23 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   if (Boolean(args['tls-cert']) !== Boolean(args['tls-key'])) {
     throw new InputError('ERR_BAD_TLS', '--tls-cert and --tls-key go together');
   }
-  if (!args.path.startsWith('/')) throw new InputError('ERR_BAD_PATH', `bad --path "${args.path}": must start with /`);
-  const cert = readFileArg(args['tls-cert'], '--tls-cert');
-  const key = readFileArg(args['tls-key'], '--tls-key');
+  // The path is printed in the URL: it must be one that a client can dial as written.
+  if (!/^\/[\x21-\x7e]*$/.test(args.path) || args.path.includes('#')) {
+    throw new InputError('ERR_BAD_PATH', `bad --path ${JSON.stringify(args.path)}: must start with / and hold no spaces, control characters or #`);
+  }
+  refuseEmpty('--subprotocol', 'must be an HTTP token');
+  const subprotocols = list(args.subprotocol);
+  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol ${JSON.stringify(p)}: must be an HTTP token (RFC 6455 §4.1)`);
+  const host = parseHost(args.host);
+  const cert = readPemArg(args['tls-cert'], '--tls-cert', 'certificate');
+  const key = readPemArg(args['tls-key'], '--tls-key', 'private key');
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const endpoint = await startEcho({
-    host: args.host,
-    port: parsePort(args.port),
+    host,
+    port: parsePort(typed('--port', args.port)),
     path: args.path,
     name: parseName(args.name, '--name'),
-    subprotocols: list(args.subprotocol),
+    subprotocols,
     maxPayload: parseBytes(args['max-payload'], '--max-payload'),
     tls: cert && key ? { cert, key } : undefined,
     closeTimeoutMs: timeoutMs(args),

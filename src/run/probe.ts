@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, refuseEmpty, type GlobalArgs } from '../cli-options.js';
 import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';
@@ -23,6 +23,7 @@ const MAX_SIZE_LIMIT = 256 * 1024 * 1024;
 
 export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
+  refuseEmpty('--check', 'name a check');
   const checks = selectChecks(list(args.check), args.all);
   const timeout = timeoutMs(args);
   const maxWaitMs = positive(args['max-wait'], '--max-wait');

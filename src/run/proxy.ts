@@ -1,6 +1,7 @@
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { parsePort, parseWsUrl } from '../net/url.js';
 import { parseName } from '../net/header.js';
+import { parseHost } from '../net/listen.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
@@ -22,14 +23,15 @@ export interface ProxyCommandArgs extends GlobalArgs {
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const targets = list(args.target).map((t) => parseWsUrl(t, '--target'));
+  refuseEmpty('--fault', 'expected kind, kind=value or kind:key=value,…');
   const faults = list(args.fault).map(parseFaultSpec);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const reporter = reporterFor(args.json, render);
   const t0 = performance.now();
   const proxy = await startProxy({
     targets,
-    host: args.host,
-    port: parsePort(args.port),
+    host: parseHost(args.host),
+    port: parsePort(typed('--port', args.port)),
     ...(args.name !== undefined ? { name: parseName(args.name, '--name') } : {}),
     faults,
     xfwd: args.xfwd,
