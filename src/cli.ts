@@ -58,7 +58,7 @@ async function main(): Promise<void> {
  * option's own check names it. Boolean flags take no value and are left alone.
  */
 function joinDashValues(argv: string[]): string[] {
-  const flags = new Set(['--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--help', '--version']);
+  const flags = new Set(['--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version']);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

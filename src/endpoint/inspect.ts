@@ -20,7 +20,19 @@ export interface HandshakeReport {
   receivedAt: string;
 }
 
-export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string): HandshakeReport {
+/**
+ * Credentials a browser or a hop attaches. The report is readable by anyone who can open a
+ * WebSocket to the endpoint (from any Origin), so by default it shows that they arrived and how
+ * long they are, never their value; `wstrace echo --show-secrets` shows them.
+ */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+export function redactSecrets(headers: [string, string][]): [string, string][] {
+  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
+}
+
+export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): HandshakeReport {
+  const headers = pairRawHeaders(req.rawHeaders);
   const socket = req.socket;
   const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
   return {
@@ -29,7 +41,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
     method: req.method ?? '',
     url: req.url ?? '',
     httpVersion: req.httpVersion,
-    headers: pairRawHeaders(req.rawHeaders),
+    headers: showSecrets ? headers : redactSecrets(headers),
     peer: { address: socket.remoteAddress ?? null, port: socket.remotePort ?? null, family: socket.remoteFamily ?? null },
     tls: tlsSocket
       ? {

@@ -29,6 +29,8 @@ export interface EchoOptions {
   subprotocols?: string[];
   maxPayload?: number;
   tls?: { cert: Buffer; key: Buffer };
+  /** Show Authorization, Cookie and Proxy-Authorization values in inspect reports (default: presence and length only). */
+  showSecrets?: boolean;
   /** The --timeout: how long a request head or body, or a close the endpoint starts, may take. */
   closeTimeoutMs?: number;
   logger?: Logger;
@@ -121,7 +123,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   }
 
   function onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const conn: Conn = { report: buildReport(name, req, ws.protocol, ws.extensions), openedAt: performance.now(), messages: 0 };
+    const conn: Conn = { report: buildReport(name, req, ws.protocol, ws.extensions, opts.showSecrets ?? false), openedAt: performance.now(), messages: 0 };
     conns.set(ws, conn);
     log.info({ peer: conn.report.peer.address, url: req.url, subprotocol: ws.protocol || undefined }, 'open');
     ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, data as Buffer, isBinary));

@@ -20,6 +20,7 @@ export interface EchoCommandArgs extends GlobalArgs {
   'max-payload': string;
   'tls-cert'?: string;
   'tls-key'?: string;
+  'show-secrets': boolean;
 }
 
 export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
@@ -46,6 +47,7 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
     maxPayload: parseBytes(args['max-payload'], '--max-payload'),
     tls: cert && key ? { cert, key } : undefined,
     closeTimeoutMs: timeoutMs(args),
+    showSecrets: args['show-secrets'],
     logger,
   } as Parameters<typeof startEcho>[0]);
   const reporter = reporterFor(args.json, (ev) =>
