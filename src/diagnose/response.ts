@@ -73,6 +73,11 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
     return verdict('handshake-timeout', `hop "${String(hop)}" gave up waiting for its upstream to answer the upgrade (504)`, [who, bodyLine(r.body)],
       `the hop behind "${String(hop)}" accepts connections but never answers: probe it directly or run \`wstrace bisect\``);
   }
+  if (r.status === 502 && hop && /\b(EMFILE|ENFILE)\b/.test(r.body)) {
+    // Not a dead upstream: the hop itself could not open one more socket.
+    return verdict('http-error', `hop "${String(hop)}" ran out of file descriptors and could not dial its upstream (502)`, [who, bodyLine(r.body)],
+      `raise the open-files limit of "${String(hop)}" (ulimit -n) or find what holds its sockets (ls /proc/<pid>/fd)`);
+  }
   if (r.status === 502 && hop) {
     return verdict('http-error', `hop "${String(hop)}" could not reach its upstream (502)`, [who, bodyLine(r.body)],
       `check that the upstream of "${String(hop)}" is running and that its --target is right`);
