@@ -73,7 +73,7 @@ describe('hostile servers get the right verdict', { concurrency: 4 }, () => {
   it('a 502 from a wstrace hop that hit EMFILE says so, not "check that the upstream is running"', () => {
     const v = diagnoseResponse({
       status: 502, statusText: 'Bad Gateway', headers: { 'x-wstrace-hop': 'edge' },
-      body: '{"error":"Bad Gateway","hop":"edge","message":"upstream http://127.0.0.1:9000: connect EMFILE 127.0.0.1:9000 - Local (undefined:undefined)"}',
+      body: JSON.stringify({ error: 'Bad Gateway', hop: 'edge', message: 'upstream http://127.0.0.1:9000: connect EMFILE 127.0.0.1:9000 - Local (undefined:undefined)', upstream: 'http://127.0.0.1:9000', failure: 'no-response', errno: 'EMFILE' }),
     });
     assert.match(v.summary, /file descriptors/);
     assert.match(v.next, /ulimit -n/);
