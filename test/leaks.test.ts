@@ -15,7 +15,7 @@ import { PeerServer, readHead } from './helpers/raw-peers.js';
 
 const TIMEOUT = '1s';
 /** --timeout + 1 s, as the issue asks, plus headroom for a loaded 2-core machine. */
-const SETTLE_MS = 1_000 + 1_000 + 2_000;
+const SETTLE_MS = 1_000 + 1_000 + 4_000;
 
 async function stack(t: TestContext, faults: string[], extra: string[] = []): Promise<{ echo: CliServer; proxy: CliServer }> {
   const echo = await startCliServer(t, ['echo', '--port', '0', '--timeout', TIMEOUT]);
@@ -35,13 +35,22 @@ function baseline(s: { echo: CliServer; proxy: CliServer }): { echo: number; pro
 }
 
 describe('descriptors come back', { concurrency: 2 }, () => {
+  it('10 clients that give up on an unanswered upgrade (FIN) through hang', async (t) => {
+    const s = await stack(t, ['hang']);
+    const base = baseline(s);
+    // After 'upgrade' nobody read the held socket, so its FIN (or RST) was never seen.
+    await Promise.all(Array.from({ length: 10 }, () => runMove(s.proxy.port, 'fin-after-head', { ms: 300 })));
+    await assertBackToBaseline(s, base, 'hang');
+    await stopAll(s.proxy, s.echo);
+  });
+
   for (const fault of ['hang=after-101', 'blackhole']) {
     it(`10 clients that say goodbye and half-close through ${fault}`, async (t) => {
       const s = await stack(t, [fault]);
       const base = baseline(s);
       // A close frame and a FIN: the fault's gate swallows both, so only our deadline can end it.
-      const results = await Promise.all(Array.from({ length: 10 }, () => runMove(s.proxy.port, 'fin-after-101', { ms: 500 })));
-      assert.ok(results.every((r) => r.status === 101), 'every client got its 101');
+      const results = await Promise.all(Array.from({ length: 10 }, () => runMove(s.proxy.port, 'fin-after-101', { ms: 5_000 })));
+      assert.deepEqual(results.map((r) => r.status), Array(10).fill(101), 'every client got its 101');
       await assertBackToBaseline(s, base, fault);
       await stopAll(s.proxy, s.echo);
     });

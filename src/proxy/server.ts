@@ -113,7 +113,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     if (!headerTokens(req.headers.upgrade).includes('websocket')) {
       return reject(up, 400, `unsupported Upgrade "${String(req.headers.upgrade)}": this hop forwards only websocket upgrades`);
     }
-    const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => log.info({ url: req.url }, 'holding upgrade without answering (fault)'));
+    const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => holdUpgrade(up));
     if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
     up.target = pickTarget();
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
@@ -230,6 +230,17 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   function writeJson(res: ServerResponse, status: number, message: string): void {
     const body = JSON.stringify({ error: 'wstrace hop', hop: name, message }) + '\n';
     res.writeHead(status, { 'Content-Type': 'application/json', [HOP_HEADER]: name, Via: appendVia(undefined, name, false) }).end(body);
+  }
+
+  /**
+   * Keeps an upgrade unanswered until the client leaves. After 'upgrade' nobody reads the socket,
+   * and a socket nobody reads never learns of the client's FIN or RST: read (and drop) what it
+   * sends, so its leaving is seen and the socket freed.
+   */
+  function holdUpgrade(up: Upgrade): void {
+    log.info({ url: up.url }, 'holding upgrade without answering (fault)');
+    up.client.on('data', () => {});
+    up.client.once('end', () => up.client.destroy());
   }
 
   function holdSocket(socket: Socket): void {

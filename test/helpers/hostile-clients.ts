@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closePayload, frame, upgradeRequest } from './raw-peers.js';
 
 export const MOVES = [
-  'rst-on-connect', 'rst-mid-head', 'rst-after-head', 'rst-after-101', 'rst-with-data', 'fin-after-101', 'goodbye',
+  'rst-on-connect', 'rst-mid-head', 'rst-after-head', 'fin-after-head', 'rst-after-101', 'rst-with-data', 'fin-after-101', 'goodbye',
   'oversized-frame', 'slow-head', 'half-sent-body',
 ] as const;
 export type Move = (typeof MOVES)[number];
@@ -109,6 +109,11 @@ export async function runMove(port: number, move: Move, opts: MoveOptions = {}):
       case 'rst-after-head':
         socket.write(text);
         await new Promise((r) => setTimeout(r, 5));
+        return result;
+      case 'fin-after-head':
+        // Gives up on the upgrade and half-closes: a hop holding it must notice and let go.
+        socket.end(text);
+        await within(closed);
         return result;
       case 'slow-head':
         // Slowloris: a head that never finishes. The server's header deadline must end it.

@@ -68,7 +68,7 @@ export const GROUPS: { name: string; faults: string[]; traceFrames?: boolean }[]
   { name: 'blackhole', faults: ['blackhole=200ms'] },
   { name: 'slow-path', faults: ['latency=10ms,jitter=5ms', 'slicer', 'bandwidth=256k'] },
   { name: 'frame-aware', faults: ['drop-close', 'drop-pong', 'corrupt-rsv1', 'max-message=64k'] },
-  { name: 'lifetimes', faults: ['idle-timeout=500ms', 'max-lifetime=1s', 'reset-after=16k'] },
+  { name: 'lifetimes', faults: ['idle-timeout=500ms', 'max-lifetime=1s', 'reset-after=16k', 'drain=2s'] },
   { name: 'strip-upgrade', faults: ['strip-upgrade'] },
   { name: 'status', faults: ['status=503'] },
   { name: 'headers', faults: ['strip-header=Sec-WebSocket-Protocol', 'set-header=X-Soak:1', 'strip-extensions'] },
