@@ -22,13 +22,13 @@ async function answering(answer: (key: string) => string | Buffer): Promise<Peer
   }).listen();
 }
 
-/** Runs the client with --timeout 2s; returns its verdict and how long it took. */
-async function verdictOf(server: PeerServer, extra: string[] = []): Promise<{ code: string; summary: string; evidence: string[]; ms: number }> {
+/** Runs the client with --timeout 2s; returns its verdict. */
+async function verdictOf(server: PeerServer, extra: string[] = []): Promise<{ code: string; summary: string; evidence: string[] }> {
   const r = await runCli(['client', `${server.url}/`, '--json', '--timeout', '2s', ...extra], { timeoutMs: 20_000 });
   assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
   const result = resultOf(r.stdout);
   assert.ok(result.verdict, r.stdout);
-  return { ...result.verdict, ms: r.ms };
+  return result.verdict;
 }
 
 describe('hostile servers get the right verdict', { concurrency: 4 }, () => {
@@ -49,8 +49,6 @@ describe('hostile servers get the right verdict', { concurrency: 4 }, () => {
       const v = await verdictOf(server, ['--expect', expect]);
       assert.equal(v.code, 'peer-closed', `${v.summary}\n${v.evidence.join('\n')}`);
       assert.match(v.summary, /1000/);
-      // Well inside one --timeout: nothing had to time out.
-      assert.ok(v.ms < 2_000 + 1_500, `took ${Math.round(v.ms)} ms`);
     });
   }
 
