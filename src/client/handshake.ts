@@ -8,6 +8,7 @@ import { deadlineError, diagnoseError } from '../diagnose/errors.js';
 import { diagnoseResponse, whoAnswered } from '../diagnose/response.js';
 import { headerTokens } from '../net/header.js';
 import { acceptKey } from '../protocol/accept.js';
+import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { WireClock } from './wire-clock.js';
 import type { WsTarget } from '../net/url.js';
 
@@ -34,6 +35,8 @@ export interface UpgradeAnswer {
   ms: number;
   /** The name in the endpoint's marker header, when a wstrace endpoint answered. */
   endpoint?: string | undefined;
+  /** The hop-trace digest of the request we sent: the first point of the trace. */
+  sent?: Digest | undefined;
 }
 
 /**
@@ -99,12 +102,13 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
     sentKey = clientReq?.getHeader('sec-websocket-key') as string | undefined;
+    const sent = clientReq ? digestRequest('1.1', clientReq.getHeaders()) : undefined;
 
     ws.on('upgrade', (res: IncomingMessage) => {
-      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
+      answer = { ...describe(res, clock.elapsed() ?? performance.now() - t0), sent };
     });
     ws.on('unexpected-response', (_r: ClientRequest, res: IncomingMessage) => {
-      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
+      answer = { ...describe(res, clock.elapsed() ?? performance.now() - t0), sent };
       // Node hands a 101 without `Connection: upgrade` over as an ordinary response.
       if (answer.status === 101) return finish({ ok: false, answer, verdict: incomplete101(answer) });
       partialBody = readPreview(res, (body) => {
