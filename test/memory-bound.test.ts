@@ -1,7 +1,7 @@
 /**
  * A hop's memory does not follow what a peer declares. Through the real `wstrace proxy` with
  * --trace-frames and with each frame-aware fault, a client and an upstream each send a frame
- * declaring 3 GiB (streaming 128 MiB of it) and three frames of 12 MiB cut one byte short. With
+ * declaring 3 GiB (streaming 64 MiB of it) and three frames of 12 MiB cut one byte short. With
  * all of them still open, the proxy's RSS must be less than 16 MiB above what forwarding the same
  * bytes over the same connections as ordinary 1 MiB frames left it at (Node keeps tens of MiB of garbage between GCs when
  * streaming at full speed, frames or not; a hop that held whole frames grew by all of them).
@@ -15,7 +15,7 @@ import { bigFrameHeader, stream } from './helpers/hostile-clients.js';
 import { PeerServer, acceptFor, header, readHead, upgradeRequest } from './helpers/raw-peers.js';
 
 const MiB = 1024 * 1024;
-const STREAMED = 128 * MiB;
+const STREAMED = 64 * MiB;
 interface Plan {
   /** `frames`: STREAMED bytes as complete 1 MiB frames (the control); `declared`: one frame header, then `sent` bytes of it. */
   kind: 'frames' | 'declared';
