@@ -21,6 +21,8 @@ export interface HandshakeRequest {
   origin?: string | undefined;
   maxPayload: number;
   deflate: boolean;
+  /** A client certificate was offered (tells a TLS alert's meaning apart). */
+  clientCert?: boolean;
 }
 
 export interface UpgradeAnswer {
@@ -97,7 +99,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         v.evidence.push(`the body stalled: ${bytes} byte(s) arrived, then nothing until the ${req.timeoutMs} ms deadline (--timeout)`);
         return finish({ ok: false, answer: { ...answer, body }, verdict: v });
       }
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, req.target.secure) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, { secure: req.target.secure }) });
     }, req.timeoutMs);
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
@@ -133,7 +135,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         return;
       }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, req.target.secure) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, { secure: req.target.secure, clientCert: req.clientCert }) });
     });
   });
 }

@@ -5,6 +5,7 @@ import { isToken } from '../net/header.js';
 import { parseBytes } from '../net/size.js';
 import { parsePort } from '../net/url.js';
 import { parseName } from '../net/header.js';
+import { parseListen } from '../net/listen.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import { startEcho } from '../endpoint/server.js';
@@ -21,6 +22,8 @@ export interface EchoCommandArgs extends GlobalArgs {
   'tls-cert'?: string;
   'tls-key'?: string;
   'show-secrets': boolean;
+  'tls-client-ca'?: string;
+  listen?: string;
 }
 
 export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
@@ -37,15 +40,18 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   const host = parseHost(args.host);
   const cert = readPemArg(args['tls-cert'], '--tls-cert', 'certificate');
   const key = readPemArg(args['tls-key'], '--tls-key', 'private key');
+  if (args['tls-client-ca'] !== undefined && !cert) throw new InputError('ERR_BAD_TLS', '--tls-client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
+  const clientCa = readPemArg(args['tls-client-ca'], '--tls-client-ca', 'certificate');
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const endpoint = await startEcho({
     host,
     port: parsePort(typed('--port', args.port)),
+    socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
     path: args.path,
     name: parseName(args.name, '--name'),
     subprotocols,
     maxPayload: parseBytes(args['max-payload'], '--max-payload'),
-    tls: cert && key ? { cert, key } : undefined,
+    tls: cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined,
     closeTimeoutMs: timeoutMs(args),
     showSecrets: args['show-secrets'],
     logger,
@@ -55,6 +61,6 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   );
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
   const served = serveUntilSignal(endpoint, reporter);
-  reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: endpoint.port, ...nativeAddons() });
+  reporter.emit({ event: 'listening', url: endpoint.url, name: endpoint.name, port: args.listen ? null : endpoint.port, ...nativeAddons() });
   await served;
 }

@@ -1,7 +1,8 @@
 import { list, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
-import { parsePort, parseWsUrl } from '../net/url.js';
+import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
 import { parseName } from '../net/header.js';
-import { parseHost } from '../net/listen.js';
+import { parseHost, parseListen } from '../net/listen.js';
+import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
@@ -19,6 +20,7 @@ export interface ProxyCommandArgs extends GlobalArgs {
   fault?: string[];
   'trace-frames': boolean;
   xfwd: boolean;
+  listen?: string;
 }
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
@@ -32,6 +34,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     targets,
     host: parseHost(args.host),
     port: parsePort(typed('--port', args.port)),
+    socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
     ...(args.name !== undefined ? { name: parseName(args.name, '--name') } : {}),
     faults,
     xfwd: args.xfwd,
@@ -43,14 +46,17 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   });
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
   const served = serveUntilSignal(proxy, reporter);
-  reporter.emit({ event: 'listening', url: proxy.url, name: proxy.name, port: proxy.port, targets: targets.map((t) => t.url.href), faults: faults.map((f) => f.spec) });
+  reporter.emit({
+    event: 'listening', url: proxy.url, name: proxy.name, port: args.listen ? null : proxy.port, targets: targets.map(displayUrl), upstreams: targets.map(describeUpstream),
+    faults: faults.map((f) => f.spec),
+  });
   await served;
 }
 
 function render(ev: Event): string[] | undefined {
   if (ev.event === 'listening') {
     const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.targets as string[]).join(', ')}${faults}`];
+    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}`];
   }
   if (ev.event === 'frame') {
     const f = ev as unknown as FrameEvent;
