@@ -16,6 +16,7 @@ export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
       .option('max-payload', { type: 'string', default: '16M', describe: 'largest message accepted, bytes (k/M); larger closes 1009' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve wss://' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('show-secrets', { type: 'boolean', default: false, describe: 'show Authorization, Cookie and Proxy-Authorization values in inspect reports (default: length only)' })
       .option('tls-client-ca', { type: 'string', describe: 'PEM CA file: require a client certificate it signed (mTLS; needs --tls-cert)' })
       .example('$0 echo --port 0', 'echo on a free port')
       .example('$0 echo --subprotocol chat.v1 --max-payload 64k', 'accept one subprotocol, cap messages') as Argv<EchoArgs>,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { InputError, messageOf } from './errors.js';
 import { parseHeader } from './net/header.js';
 import { parseDuration } from './net/duration.js';
@@ -41,4 +42,57 @@ export function readFileArg(path: string | undefined, what: string): Buffer | un
 export function list(value: unknown): string[] {
   if (value === undefined) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/**
+ * The value of `option` as the user typed it: yargs has already turned `abc` or a 400-digit
+ * number into NaN or Infinity for number options, and an error must echo what was given.
+ */
+export function typed(option: string, parsed: unknown, argv: string[] = process.argv): string {
+  for (let i = argv.length - 1; i >= 0; i--) {
+    const a = argv[i]!;
+    if (a.startsWith(`${option}=`)) return a.slice(option.length + 1);
+    if (a === option && i + 1 < argv.length) return argv[i + 1]!;
+  }
+  return String(parsed);
+}
+
+const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Reads a PEM file given on the command line and checks it is what the option needs. Node's TLS
+ * accepts a `ca` that holds no certificate at all (and then trusts nothing, which looks like a
+ * broken server), so a wrong file must be refused here, naming the option and the file.
+ */
+export function readPemArg(path: string | undefined, what: string, kind: 'certificate' | 'private key'): Buffer | undefined {
+  const data = readFileArg(path, what);
+  if (data === undefined) return undefined;
+  const text = data.toString('latin1');
+  const bad = (why: string) => new InputError('ERR_BAD_PEM', `bad ${what} ${JSON.stringify(path)}: ${why}`);
+  if (kind === 'certificate') {
+    const blocks = text.match(CERT_BLOCK);
+    if (!blocks) throw bad('not a PEM certificate file (no "-----BEGIN CERTIFICATE-----" block)');
+    for (const [i, block] of blocks.entries()) {
+      try {
+        new X509Certificate(block);
+      } catch (e) {
+        throw bad(`certificate ${i + 1} does not parse (${messageOf(e)})`);
+      }
+    }
+  } else {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) throw bad('not a PEM private key file (no "-----BEGIN … PRIVATE KEY-----" block)');
+    try {
+      createPrivateKey(data);
+    } catch (e) {
+      throw bad(`the private key does not parse (${messageOf(e)})`);
+    }
+  }
+  return data;
+}
+
+/** `--opt=` or `--opt ''`: yargs drops an empty value of an array or number option without a word; refuse it. */
+export function refuseEmpty(option: string, why: string, argv: string[] = process.argv): void {
+  if (argv.some((a, i) => a === `${option}=` || (a === option && argv[i + 1] === ''))) {
+    throw new InputError('ERR_EMPTY_VALUE', `bad ${option} "": ${why}`);
+  }
 }

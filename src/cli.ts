@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     import('./fatal.js'),
     import('./errors.js'),
   ]);
-  const cli = yargs(hideBin(process.argv))
+  const cli = yargs(joinDashValues(hideBin(process.argv)))
     .scriptName('wstrace')
     .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (see README "JSON output")' })
@@ -50,4 +50,25 @@ async function main(): Promise<void> {
   } catch (err) {
     reportFatal(undefined, err, args);
   }
+}
+
+/**
+ * `--timeout -5s` or `--fault -1:hang`: yargs would read a value starting with "-" as short flags
+ * (-5 -s) and answer "Unknown arguments: 5, s". Glue it to its option (`--timeout=-5s`) so the
+ * option's own check names it. Boolean flags take no value and are left alone.
+ */
+function joinDashValues(argv: string[]): string[] {
+  const flags = new Set(['--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z][\w-]*$/.test(a) && !flags.has(a) && next !== undefined && /^-[^-]/.test(next) && !/^-[hV]$/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }

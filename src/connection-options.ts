@@ -7,7 +7,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { InputError } from './errors.js';
-import { headersFrom, list, readFileArg } from './cli-options.js';
+import { headersFrom, list, readPemArg, refuseEmpty } from './cli-options.js';
 import { parseDuration } from './net/duration.js';
 import { parseBytes } from './net/size.js';
 import { isToken, parseHeader } from './net/header.js';
@@ -105,6 +105,7 @@ export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
 
 /** Validates the connection options at the edge (one-line InputError per bad value). */
 export function parseConnection(args: ConnectionArgs): Connection {
+  refuseEmpty('--subprotocol', 'must be an HTTP token');
   const subprotocols = list(args.subprotocol);
   for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
   const size = args.size === undefined ? undefined : parseBytes(args.size, '--size');
@@ -134,7 +135,7 @@ export function parseConnection(args: ConnectionArgs): Connection {
     waitMs,
     deflate: args.deflate ?? true,
     insecure: args.insecure ?? false,
-    ca: readFileArg(args.ca, '--ca'),
+    ca: readPemArg(args.ca, '--ca', 'certificate'),
     reach: reachFromArgs(args),
     redirects: redirectsFrom(args),
   };

@@ -13,7 +13,9 @@ export function reportFatal(msg: string | undefined | null, err: unknown, argv: 
   // yargs reports usage errors with a message (and a YError); our own input errors are InputError.
   const isInput = err instanceof InputError || Boolean(msg) || (err instanceof Error && err.name === 'YError');
   const text = explainUsage(msg ?? messageOf(err), argv);
-  process.stderr.write(`error: ${oneLine(text)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
+  // yargs lays its own messages out over lines; in ours a line break can only come from a value.
+  const usage = Boolean(msg) || (err instanceof InputError && err.code === 'ERR_USAGE') || (err instanceof Error && err.name === 'YError');
+  process.stderr.write(`error: ${escapeControls(usage ? oneLine(text) : text)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = isInput ? 2 : 1;
 }
@@ -21,6 +23,14 @@ export function reportFatal(msg: string | undefined | null, err: unknown, argv: 
 /** yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep them all, on one. */
 function oneLine(s: string): string {
   return s.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+/**
+ * A value with CR/LF, ESC or NUL in it must neither break the one-line error nor drive the
+ * terminal: show those characters as JSON escapes (`a\nb`), as the value would be written in JSON.
+ */
+export function escapeControls(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u007f' ? '\\u007f' : JSON.stringify(c).slice(1, -1)));
 }
 
 /** recommendCommands() reports only "Did you mean echo?": say which word was not a command. */

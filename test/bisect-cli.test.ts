@@ -23,7 +23,7 @@ test('bad input: one line on stderr, exit 2, no stack', async (t) => {
     ['hop-header syntax', ['bisect', ok, '--hop-header', 'Host: x'], /bad --hop-header "Host: x": expected INDEX:/],
     ['hop-header index 0', ['bisect', ok, '--hop-header', '0:Host: x'], /index 0 is out of range \(1-1/],
     ['hop-header index too big', ['bisect', ok, ok, '--hop-header', '3:Host: x'], /index 3 is out of range \(1-2/],
-    ['hop-header bad name', ['bisect', ok, '--hop-header', '1:Bad Name: x'], /bad --hop-header "Bad Name: x"/],
+    ['hop-header bad name', ['bisect', ok, '--hop-header', '1:Bad Name: x'], /bad --hop-header "1:Bad Name: x": "Bad Name" is not a valid header name/],
     ['more names than URLs', ['bisect', ok, '--name', 'a', '--name', 'b'], /2 --name values for 1 URL/],
     ['bad strategy', ['bisect', ok, '--strategy', 'linear'], /bad --strategy "linear": use all or binary/],
     ['bad repeat', ['bisect', ok, '--repeat', '0'], /bad --repeat "0"/],

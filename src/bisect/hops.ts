@@ -25,6 +25,8 @@ export function buildHops(input: HopInput): HopSpec[] {
   if (urls.length === 0) throw new InputError('ERR_NO_URLS', 'bisect needs at least one URL, ordered from the client side (outermost) to the origin');
   const names = input.names ?? [];
   for (const n of names) if (!n.trim()) throw new InputError('ERR_BAD_NAME', 'bad --name "": a hop name cannot be empty');
+  // Names are printed in the table and the verdict: a control character would drive the terminal.
+  for (const n of names) if (/[\u0000-\u001f\u007f]/.test(n)) throw new InputError('ERR_BAD_NAME', `bad --name ${JSON.stringify(n)}: no control characters`);
   const at = (input.at ?? []).map(parseAt);
   if (at.length && urls.length !== 1) {
     throw new InputError('ERR_BAD_AT', `--at walks ONE URL through inner addresses; got ${urls.length} URLs (drop --at to probe several URLs)`);
@@ -74,6 +76,14 @@ function parseHopHeader(spec: string, count: number): { index: number; name: str
   if (n < 1 || n > count) {
     throw new InputError('ERR_BAD_HEADER', `bad --hop-header "${spec}": index ${n} is out of range (1-${count} for ${count} URL(s))`);
   }
-  const { name, value } = parseHeader(m[2]!.trim(), '--hop-header');
+  let header;
+  try {
+    header = parseHeader(m[2]!.trim(), '--hop-header');
+  } catch (e) {
+    // Echo the whole value as typed, index included.
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(e.code, `bad --hop-header ${JSON.stringify(spec)}: ${e.message.replace(/^bad --hop-header "(?:[^"\\]|\\.)*": /, '')}`);
+  }
+  const { name, value } = header;
   return { index: n - 1, name, value };
 }

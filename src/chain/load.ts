@@ -104,7 +104,11 @@ export function topologyFromFlags(hops: number, faults: string[], base?: Topolog
     if (index < 1 || index > t.hops.length) {
       throw new InputError('ERR_BAD_FAULT', `bad --fault "${text}": hop ${index} is out of range 1..${t.hops.length} (1 is the outermost)`);
     }
-    parseFaultSpec(m[2]!);
+    try {
+      parseFaultSpec(m[2]!);
+    } catch (e) {
+      throw e instanceof InputError ? new InputError(e.code, `bad --fault ${JSON.stringify(text)}: ${e.message}`) : e;
+    }
     const hop = t.hops[index - 1]!;
     hop.faults = [...(hop.faults ?? []), m[2]!.trim()];
   }

@@ -2,6 +2,7 @@ import { DEFAULT_ECHO_NAME, DEFAULT_HOST } from '../constants.js';
 import { InputError } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { parseBytes } from '../net/size.js';
+import { parseName } from '../net/header.js';
 import { parseWsUrl, formatHostPort } from '../net/url.js';
 import { startEcho, type EchoEndpoint } from '../endpoint/server.js';
 import { startProxy, type TestProxy } from '../proxy/server.js';
@@ -45,7 +46,8 @@ export async function startChain(topology: Topology, opts: ChainOptions = {}): P
   const log = opts.logger ?? silentLogger;
   const prefix = opts.namePrefix ?? DEFAULT_NAME_PREFIX;
   if (topology.hops.length === 0) throw new InputError('ERR_BAD_TOPOLOGY', 'a chain needs at least one hop');
-  const names = topology.hops.map((h, i) => h.name ?? `${prefix}${i + 1}`);
+  // Checked before anything listens: a bad name must not leave half a chain running.
+  const names = topology.hops.map((h, i) => parseName(h.name ?? `${prefix}${i + 1}`, h.name === undefined ? '--name-prefix' : `hop ${i + 1} name`));
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new InputError('ERR_BAD_TOPOLOGY', `two hops are named "${dup}": Via would call that a loop`);
   const faults: Fault[][] = topology.hops.map((h, i) =>

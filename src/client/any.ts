@@ -90,7 +90,7 @@ async function liveness(c: Conversation, during: string): Promise<Verdict | unde
     c.emit({ event: 'phase', phase: 'close', t: rel(c.t0), by: 'peer', code: p.code, reason: p.reason });
     return diagnoseClose({ ...c.ctx, code: p.code, reason: p.reason, errorCode: c.watch.error?.code, during });
   }
-  if (p.kind === 'error') return diagnoseClose({ ...c.ctx, code: 1006, reason: p.error.message, errorCode: p.error.code ?? c.watch.error?.code, during });
+  if (p.kind === 'error') return c.closedMeanwhile(during) ?? diagnoseClose({ ...c.ctx, code: 1006, reason: p.error.message, errorCode: p.error.code ?? c.watch.error?.code, during });
   return verdict('half-open', `no pong within ${c.o.timeoutMs} ms and no close: the connection looks open but nothing comes back`, [
     `ping sent; nothing came back in ${(p.ms / 1000).toFixed(3)} s, and TCP never closed`,
     'RFC 6455 §5.5.2 obliges every peer to answer a ping with a pong, whatever its application does',

@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
+import type { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { BODY_PREVIEW_BYTES, ENDPOINT_HEADER } from '../constants.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { deadlineError, diagnoseError } from '../diagnose/errors.js';
-import { diagnoseResponse } from '../diagnose/response.js';
+import { diagnoseResponse, whoAnswered } from '../diagnose/response.js';
+import { headerTokens } from '../net/header.js';
 import { acceptKey } from '../protocol/accept.js';
 import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { WireClock } from './wire-clock.js';
@@ -88,7 +90,15 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       }
       resolve(outcome);
     };
+    let partialBody: (() => { body: string; bytes: number }) | undefined;
     const timer = setTimeout(() => {
+      // The status line and headers came, the body did not finish: that is the answer, cut short.
+      if (answer && partialBody) {
+        const { body, bytes } = partialBody();
+        const v = diagnoseResponse({ ...answer, body, origin: req.origin, secure: req.target.secure });
+        v.evidence.push(`the body stalled: ${bytes} byte(s) arrived, then nothing until the ${req.timeoutMs} ms deadline (--timeout)`);
+        return finish({ ok: false, answer: { ...answer, body }, verdict: v });
+      }
       finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, { secure: req.target.secure }) });
     }, req.timeoutMs);
 
@@ -101,12 +111,21 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
     });
     ws.on('unexpected-response', (_r: ClientRequest, res: IncomingMessage) => {
       answer = { ...describe(res, clock.elapsed() ?? performance.now() - t0), sent };
-      readPreview(res, (body) => {
+      // Node hands a 101 without `Connection: upgrade` over as an ordinary response.
+      if (answer.status === 101) return finish({ ok: false, answer, verdict: incomplete101(answer) });
+      partialBody = readPreview(res, (body) => {
         answer!.body = body;
         finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin, secure: req.target.secure }) });
       });
     });
-    ws.on('open', () => finish({ ok: true, ws, answer: answer!, watch, clock }));
+    ws.on('open', () => {
+      // A close frame can come in the same read as the 101. ws reports it only once TCP closes,
+      // which a peer that keeps the socket open delays by ws's own 30 s: note it when it is parsed.
+      (ws as unknown as { _receiver?: EventEmitter })._receiver?.prependListener('conclude', (code: number, reason: Buffer) => {
+        watch.close ??= { code, reason: reason.toString() };
+      });
+      finish({ ok: true, ws, answer: answer!, watch, clock });
+    });
     ws.on('close', (code: number, reason: Buffer) => {
       watch.close ??= { code, reason: reason.toString() };
     });
@@ -137,15 +156,19 @@ function describe(res: IncomingMessage, ms: number): UpgradeAnswer {
   };
 }
 
-/** Reads at most BODY_PREVIEW_BYTES, then stops reading (the caller destroys the socket). */
-function readPreview(res: IncomingMessage, done: (body: string) => void): void {
+/**
+ * Reads at most BODY_PREVIEW_BYTES, then stops reading (the caller destroys the socket). Returns
+ * what has arrived so far, for a body that stalls before it ends.
+ */
+function readPreview(res: IncomingMessage, done: (body: string) => void): () => { body: string; bytes: number } {
   const chunks: Buffer[] = [];
   let size = 0;
   let called = false;
+  const sofar = () => Buffer.concat(chunks).subarray(0, BODY_PREVIEW_BYTES).toString('utf8');
   const finish = () => {
     if (called) return;
     called = true;
-    done(Buffer.concat(chunks).subarray(0, BODY_PREVIEW_BYTES).toString('utf8'));
+    done(sofar());
   };
   res.on('data', (chunk: Buffer) => {
     chunks.push(chunk);
@@ -155,6 +178,19 @@ function readPreview(res: IncomingMessage, done: (body: string) => void): void {
   res.on('end', finish);
   res.on('error', finish);
   res.on('close', finish);
+  return () => ({ body: sofar(), bytes: size });
+}
+
+/** RFC 6455 §4.1: a 101 must carry `Upgrade: websocket` and `Connection: Upgrade`; say which it lacks. */
+function incomplete101(answer: UpgradeAnswer): Verdict {
+  const h = answer.headers;
+  const missing: string[] = [];
+  if (!headerTokens(h.upgrade).includes('websocket')) missing.push(`Upgrade: websocket (got ${h.upgrade === undefined ? 'nothing' : JSON.stringify(h.upgrade)})`);
+  if (!headerTokens(h.connection).includes('upgrade')) missing.push(`Connection: Upgrade (got ${h.connection === undefined ? 'nothing' : JSON.stringify(h.connection)})`);
+  return verdict('bad-response', `the 101 Switching Protocols lacks ${missing.map((m) => m.split(' (')[0]).join(' and ')}`, [
+    `missing/wrong: ${missing.join(', ')}`,
+    `who answered: ${whoAnswered(h)}`,
+  ], 'a hop rewrote the 101 (dropped its hop-by-hop headers) or the server does not speak WebSocket: run `wstrace bisect` over each hop');
 }
 
 /** A 101 that ws refused: wrong accept key, subprotocol or extension trouble. */

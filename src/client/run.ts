@@ -182,7 +182,7 @@ async function converse(
       emit({ event: 'phase', phase: 'close', t: rel(t0), by: 'peer', code: r.code, reason: r.reason });
       return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: `echo ${seq}` });
     }
-    if (r.kind === 'error') return diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code ?? watch.error?.code, during: `echo ${seq}` });
+    if (r.kind === 'error') return closedMeanwhile(`echo ${seq}`) ?? diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code ?? watch.error?.code, during: `echo ${seq}` });
     return noEcho(talk, `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s`);
   }
   return undefined;

@@ -142,6 +142,11 @@ function fromWstraceHop(hop: string, r: NonUpgradeResponse, body: HopBody | unde
   }
   if (r.status !== 502) return undefined;
   const errno = body?.errno ? ` (${body.errno})` : '';
+  if (body?.errno === 'EMFILE' || body?.errno === 'ENFILE') {
+    // Not the upstream's fault: the hop itself could not open one more socket.
+    return verdict('http-error', `hop "${hop}" ran out of file descriptors and could not dial its upstream${upstream}${errno}`, ev,
+      `raise the open-files limit of "${hop}" (ulimit -n) or find what holds its sockets (ls /proc/<pid>/fd)`);
+  }
   switch (body?.failure) {
     case 'connect-refused':
       return verdict('http-error', `hop "${hop}" could not connect to its upstream${upstream}: connection refused${errno}`, ev,

@@ -28,14 +28,30 @@ export interface HandshakeReport {
   receivedAt: string;
 }
 
-export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string): HandshakeReport {
+/**
+ * Credentials a browser or a hop attaches. The report is readable by anyone who can open a
+ * WebSocket to the endpoint (from any Origin), so by default it shows that they arrived and how
+ * long they are, never their value; `wstrace echo --show-secrets` shows them.
+ */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+export function redactSecrets(headers: [string, string][]): [string, string][] {
+  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
+}
+
+function shown(raw: string[], showSecrets: boolean): [string, string][] {
+  const headers = pairRawHeaders(raw);
+  return showSecrets ? headers : redactSecrets(headers);
+}
+
+export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): HandshakeReport {
   return {
     event: 'inspect',
     endpoint,
     method: req.method ?? '',
     url: req.url ?? '',
     httpVersion: req.httpVersion,
-    headers: pairRawHeaders(req.rawHeaders),
+    headers: shown(req.rawHeaders, showSecrets),
     ...connectionFacts(req.socket),
     via: parseVia(req.headers.via),
     received: digestRequest(req.httpVersion, req.headers),
@@ -47,7 +63,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
 }
 
 /** The same report for an extended CONNECT stream. */
-export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string): HandshakeReport {
+export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string, showSecrets = false): HandshakeReport {
   const session = stream.session!;
   return {
     event: 'inspect',
@@ -55,7 +71,7 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
     method: String(headers[':method'] ?? ''),
     url: String(headers[':path'] ?? ''),
     httpVersion: '2.0',
-    headers: pairRawHeaders(rawHeaders),
+    headers: shown(rawHeaders, showSecrets),
     ...connectionFacts(session.socket as Socket),
     via: parseVia(headers.via),
     received: digestH2Request(headers),

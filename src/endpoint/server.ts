@@ -6,9 +6,11 @@ import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE, RECEIVED_HEADER,
 } from '../constants.js';
-import { listen, listenUnix } from '../net/listen.js';
+import { listen, listenUnix, ownRequestDeadlines } from '../net/listen.js';
+import { errnoOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
+import { parseName } from '../net/header.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
 import { createFront } from '../net/front.js';
@@ -34,7 +36,9 @@ export interface EchoOptions {
   maxPayload?: number;
   /** `clientCa`: require a client certificate signed by it (mTLS). */
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
-  /** How long a close the endpoint starts may wait for the client's close frame. */
+  /** Show Authorization, Cookie and Proxy-Authorization values in inspect reports (default: presence and length only). */
+  showSecrets?: boolean;
+  /** The --timeout: how long a request head or body, or a close the endpoint starts, may take. */
   closeTimeoutMs?: number;
   logger?: Logger;
 }
@@ -58,23 +62,23 @@ interface Conn {
 
 export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
   const host = opts.host ?? DEFAULT_HOST;
-  const name = opts.name ?? DEFAULT_ECHO_NAME;
+  const name = parseName(opts.name ?? DEFAULT_ECHO_NAME, 'endpoint name');
   const path = opts.path ?? DEFAULT_ECHO_PATH;
   const log = opts.logger ?? silentLogger;
   const closeTimeoutMs = opts.closeTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const accepted = opts.subprotocols ?? [];
+  const showSecrets = opts.showSecrets ?? false;
   const conns = new Map<WebSocket, Conn>();
 
-  // One port, both protocols (src/endpoint/front.ts): `server` speaks HTTP/1.1, `h2` HTTP/2 with
+  // One port, both protocols (src/net/front.ts): `server` speaks HTTP/1.1, `h2` HTTP/2 with
   // extended CONNECT enabled (RFC 8441 §3), and `front` listens and hands each connection over.
   const server = createHttpServer();
-  // Never time out idle clients on our own (zrok's endpoint drops them at ~10 s): the path's
-  // idle behaviour is what users come to measure.
-  server.requestTimeout = 0;
-  server.headersTimeout = Math.max(closeTimeoutMs * 2, 10_000);
+  // Requests get --timeout for head and body; an open WebSocket is never timed out by us (zrok's
+  // endpoint drops idle clients at ~10 s): the path's idle behaviour is what users come to measure.
+  ownRequestDeadlines(server, closeTimeoutMs);
   const h2 = createH2Server({ settings: { enableConnectProtocol: true } });
   const sessions = new Set<Http2Session>();
-  const front = createFront({ tls: opts.tls, h1: server, h2, sniffMs: server.headersTimeout });
+  const front = createFront({ tls: opts.tls, h1: server, h2, sniffMs: closeTimeoutMs });
   const sockets = new SocketSet().track(front);
 
   const wss = new WebSocketServer({
@@ -97,11 +101,20 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
       log.info({ via: req.headers.via, httpVersion: req.httpVersion }, 'upgrade in HTTP/1.0 somewhere on the path: 400');
       return refuseDowngrade(socket, name, req, downgrade);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, buildReport(name, req, ws.protocol, ws.extensions), req.url));
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, buildReport(name, req, ws.protocol, ws.extensions, showSecrets), req.url));
+  });
+  // CONNECT gets no 'request' event: without this, Node closes the socket without a word.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => {});
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    setTimeout(() => socket.destroy(), 2_000).unref();
   });
   server.on('clientError', (err: Error, socket: Duplex) => {
     log.debug({ err: err.message }, 'malformed request');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // RFC 9110 §15.5.9 / RFC 6585 §5: a head over Node's limit is 431, a request not finished within --timeout 408.
+    const code = errnoOf(err);
+    const status = code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
   });
 
@@ -132,7 +145,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
       ...(chosen ? { 'sec-websocket-protocol': chosen } : {}),
     });
     const ws = wsOverStream(stream, { role: 'server', maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES, protocol: chosen });
-    onConnection(ws, buildH2Report(name, stream, headers, rawHeaders, chosen), headers[':path']);
+    onConnection(ws, buildH2Report(name, stream, headers, rawHeaders, chosen, showSecrets), headers[':path']);
   }
 
   function onRequest(req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void {

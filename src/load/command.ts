@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { timeoutMs } from '../cli-options.js';
+import { timeoutMs, typed } from '../cli-options.js';
 import { parseConnection } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseWsUrl } from '../net/url.js';
@@ -16,7 +16,7 @@ type SharedArgs = ClientCommandArgs;
 function wholeNumber(value: number | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --${name} "${value}": use a whole number from ${min} to ${max}`);
+    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --${name} ${JSON.stringify(typed(`--${name}`, value))}: use a whole number from ${min} to ${max}`);
   }
   return value;
 }
@@ -28,7 +28,7 @@ export async function runLoadCommand(args: SharedArgs): Promise<void> {
   const pipeline = wholeNumber(args.pipeline, 'pipeline', 1, MAX_PIPELINE);
   const count = wholeNumber(args.count, 'count', 0, Number.MAX_SAFE_INTEGER);
   if (args.rate !== undefined && !(Number.isFinite(args.rate) && args.rate > 0 && args.rate <= 10_000_000)) {
-    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --rate "${args.rate}": use messages per second over all connections, more than 0`);
+    throw new InputError('ERR_BAD_LOAD_OPTION', `bad --rate ${JSON.stringify(typed('--rate', args.rate))}: use messages per second over all connections, more than 0`);
   }
   const durationMs = args.duration === undefined ? undefined : parseDuration(args.duration, '--duration');
   if (durationMs === 0) throw new InputError('ERR_BAD_DURATION', `bad --duration "${args.duration}": must be more than 0`);

@@ -4,7 +4,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 
 /** Parses `250ms`, `5s`, `1.5s`, `2m`, `1h`; a bare number means seconds. Returns milliseconds. */
 export function parseDuration(text: string | number, what = 'duration'): number {
-  const raw = String(text).trim();
+  // Spaces around are forgiven; control characters are not (they are shown escaped in the error).
+  const raw = String(text).replace(/^[ \t]+|[ \t]+$/g, '');
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
   if (!match) {
     throw new InputError('ERR_BAD_DURATION', `bad ${what} "${raw}": use a number with ms, s, m or h (e.g. 500ms, 5s, 2m)`);

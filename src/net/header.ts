@@ -45,3 +45,15 @@ export function pairRawHeaders(raw: string[]): [string, string][] {
   for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
   return out;
 }
+
+/**
+ * A hop or endpoint name goes into Via (received-by, RFC 9110 §7.6.3) and into our marker
+ * headers: it must be one token. A CR/LF would inject a header; a comma or parenthesis would
+ * split or hide the Via entry, and with it the loop detection.
+ */
+export function parseName(text: string, what: string): string {
+  if (!TOKEN.test(text)) {
+    throw new InputError('ERR_BAD_NAME', `bad ${what} ${JSON.stringify(text)}: must be one token (letters, digits, - . _ ~ and no spaces, commas or parentheses)`);
+  }
+  return text;
+}

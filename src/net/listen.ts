@@ -1,4 +1,5 @@
 import type { Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { InputError, errnoOf, messageOf } from '../errors.js';
 import { formatHostPort } from './url.js';
 
@@ -11,7 +12,7 @@ export function listen(server: Server, host: string, port: number): Promise<numb
       const where = formatHostPort(host, port);
       if (errno === 'EADDRINUSE') reject(new InputError('ERR_PORT_IN_USE', `port ${port} on ${host} is in use (try --port 0)`));
       else if (errno === 'EACCES') reject(new InputError('ERR_PORT_DENIED', `no permission to listen on ${where}`));
-      else if (errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND') reject(new InputError('ERR_BAD_HOST', `cannot listen on ${where}: no such local address`));
+      else if (errno === 'EADDRNOTAVAIL' || errno === 'ENOTFOUND' || errno === 'EAI_AGAIN') reject(new InputError('ERR_BAD_HOST', `bad --host ${JSON.stringify(host)}: cannot listen on ${where}, no such local address`));
       else reject(new InputError('ERR_LISTEN', `cannot listen on ${where}: ${messageOf(err)}`));
     };
     const onListening = () => {
@@ -23,6 +24,26 @@ export function listen(server: Server, host: string, port: number): Promise<numb
     server.once('listening', onListening);
     server.listen({ host, port, exclusive: true });
   });
+}
+
+/**
+ * Every wait of an HTTP server bounded by our --timeout, not Node's defaults (headers 60 s,
+ * request 300 s, keep-alive 5 s, all checked only every 30 s): a slowloris head, a half-sent
+ * body and an idle keep-alive connection are each dropped `timeoutMs` after they started
+ * (Node answers 408). Upgraded sockets are no longer requests: these never touch a tunnel.
+ */
+export function ownRequestDeadlines(server: HttpServer, timeoutMs: number): void {
+  server.headersTimeout = timeoutMs;
+  server.requestTimeout = timeoutMs;
+  server.keepAliveTimeout = timeoutMs;
+  // Read when the server starts listening; the expiry above is checked only this often.
+  (server as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.round(timeoutMs / 4)));
+}
+
+/** A listen address from the command line: an IP literal or a name, no spaces or control characters. */
+export function parseHost(text: string, what = '--host'): string {
+  if (!/^[\w.:%-]+$/.test(text)) throw new InputError('ERR_BAD_HOST', `bad ${what} ${JSON.stringify(text)}: expected an address such as 127.0.0.1, ::1 or localhost`);
+  return text;
 }
 
 /** `--listen unix:PATH`: the socket file to listen on, instead of --host/--port. */

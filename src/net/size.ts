@@ -4,7 +4,7 @@ const UNIT: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024
 
 /** Parses `32768`, `64k`, `16MiB` into bytes (binary multiples). */
 export function parseBytes(text: string | number, what = 'size'): number {
-  const raw = String(text).trim();
+  const raw = String(text).replace(/^[ \t]+|[ \t]+$/g, '');
   const match = /^(\d+)\s*([a-zA-Z]*)$/.exec(raw);
   const mult = match ? UNIT[match[2]!.toLowerCase()] : undefined;
   if (!match || mult === undefined) {

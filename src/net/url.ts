@@ -90,9 +90,10 @@ export function formatHostPort(host: string, port: number): string {
 }
 
 export function parsePort(value: unknown, what = '--port'): number {
-  const n = typeof value === 'number' ? value : Number(value);
+  // Number('') is 0 and Number('0x50') is 80: a port given as text must be plain digits.
+  const n = typeof value === 'number' ? value : /^\d{1,5}$/.test(String(value)) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InputError('ERR_BAD_PORT', `bad ${what} "${String(value)}": use 0-65535 (0 picks a free port)`);
+    throw new InputError('ERR_BAD_PORT', `bad ${what} ${JSON.stringify(String(value))}: use 0-65535 (0 picks a free port)`);
   }
   return n;
 }

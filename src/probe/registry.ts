@@ -30,7 +30,7 @@ export const CHECKS: readonly Check[] = [
 export function selectChecks(names: string[], all: boolean): Check[] {
   for (const n of names) {
     if (!CHECKS.some((c) => c.name === n)) {
-      throw new InputError('ERR_UNKNOWN_CHECK', `unknown check "${n}": known checks are ${CHECKS.map((c) => c.name).join(', ')}`);
+      throw new InputError('ERR_UNKNOWN_CHECK', `unknown check ${JSON.stringify(n)}: known checks are ${CHECKS.map((c) => c.name).join(', ')}`);
     }
   }
   if (all) return [...CHECKS];

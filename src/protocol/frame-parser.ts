@@ -28,6 +28,12 @@ export interface FrameParserOptions {
   validateUtf8?: boolean;
   /** Accept RSV1-3 (e.g. permessage-deflate sets RSV1). Defaults to true. */
   allowRsv?: boolean;
+  /**
+   * Count data-frame payloads and drop them instead of buffering them: frames come out with an
+   * empty `payload` (control frames keep theirs, at most 125 B). Memory stays bounded whatever a
+   * peer declares, so a tracer can follow a 3 GiB frame. No UTF-8 check is possible then.
+   */
+  discardData?: boolean;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 16 * 1024 * 1024;
@@ -43,6 +49,7 @@ export class FrameParser {
   readonly maxPayload: number;
   readonly validateUtf8: boolean;
   readonly allowRsv: boolean;
+  readonly discardData: boolean;
 
   #buffers: Buffer[] = [];
   #buffered = 0;
@@ -58,6 +65,8 @@ export class FrameParser {
   #mask: Buffer | undefined;
   #payloadLength = 0;
   #headerLength = 0;
+  /** discardData: payload bytes of the current data frame already counted and dropped. */
+  #discarded = 0;
 
   // Fragmented-message state (§5.4): opcode of the open message, if any.
   #messageOpcode = NO_MESSAGE;
@@ -72,6 +81,8 @@ export class FrameParser {
     this.maxPayload = max === 0 ? Infinity : max;
     this.validateUtf8 = options.validateUtf8 ?? false;
     this.allowRsv = options.allowRsv ?? true;
+    this.discardData = options.discardData ?? false;
+    if (this.discardData && this.validateUtf8) throw new RangeError('validateUtf8 needs the payload: it cannot combine with discardData');
   }
 
   /**
@@ -79,7 +90,7 @@ export class FrameParser {
    * header of a frame still waiting for its payload: non-zero at end of
    * stream means the peer (or a proxy) cut a frame short.
    */
-  get bufferedBytes(): number { return this.#buffered + this.#headerRead; }
+  get bufferedBytes(): number { return this.#buffered + this.#headerRead + this.#discarded; }
 
   /** True between the first and the final fragment of a data message. */
   get messageOpen(): boolean { return this.#messageOpcode !== NO_MESSAGE; }
@@ -115,6 +126,7 @@ export class FrameParser {
         this.#buffers = [];
         this.#buffered = 0;
         this.#headerRead = 0;
+        this.#discarded = 0;
       }
       throw err;
     }
@@ -164,6 +176,20 @@ export class FrameParser {
     }
     this.#buffers.splice(0, used);
     return out;
+  }
+
+  /** Drop the next `n` buffered bytes without copying them. */
+  #skip(n: number): void {
+    this.#buffered -= n;
+    while (n > 0) {
+      const first = this.#buffers[0]!;
+      if (n < first.length) {
+        this.#buffers[0] = first.subarray(n);
+        return;
+      }
+      n -= first.length;
+      this.#buffers.shift();
+    }
   }
 
   #getInfo(): boolean {
@@ -236,8 +262,9 @@ export class FrameParser {
     this.#payloadLength = length;
     const control = isControl(this.#opcode);
     const total = !control && this.#opcode === Opcode.CONTINUATION ? this.#messageLength + length : length;
-    // Even with no limit, one frame cannot exceed what a Buffer can hold.
-    if (total > this.maxPayload || length > bufferConstants.MAX_LENGTH) {
+    // Even with no limit, one frame cannot exceed what a Buffer can hold (unless it is never held).
+    const held = control || !this.discardData;
+    if (total > this.maxPayload || (held && length > bufferConstants.MAX_LENGTH)) {
       throw createFrameError('WS_ERR_PAYLOAD_TOO_BIG', `${total} bytes, limit ${this.maxPayload}`);
     }
     if (this.#masked) this.#headerLength += 4;
@@ -255,10 +282,17 @@ export class FrameParser {
 
   #getData(): Frame | null {
     const length = this.#payloadLength;
-    if (this.#buffered < length) return null;
-    let payload = length === 0 ? EMPTY : this.#consume(length);
+    const discard = this.discardData && !isControl(this.#opcode);
+    if (discard) {
+      const take = Math.min(this.#buffered, length - this.#discarded);
+      if (take > 0) this.#skip(take);
+      this.#discarded += take;
+      if (this.#discarded < length) return null;
+      this.#discarded = 0;
+    } else if (this.#buffered < length) return null;
+    let payload = length === 0 || discard ? EMPTY : this.#consume(length);
     const mask = this.#mask;
-    if (mask) {
+    if (mask && !discard) {
       // Unmask into a new buffer: the input chunk belongs to the caller
       // (a tap forwards it untouched), so in-place XOR is not an option.
       const src = payload;

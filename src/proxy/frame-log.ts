@@ -44,7 +44,8 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
   for (const dir of ['up', 'down'] as const) {
     // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
     // No size cap either: a tracer that gave up on a 20 MiB message would go blind for good.
-    const tap = new FrameTap(ARROW[dir], { allowRsv: true, maxPayload: 0 });
+    // Data payloads are counted, never held: a frame declaring 3 GiB costs the hop nothing.
+    const tap = new FrameTap(ARROW[dir], { allowRsv: true, maxPayload: 0, discardData: true });
     tap.on('frame', (frame: Frame) => {
       const ev = frameEvent(hop, dir, ++seq, frame);
       // Printed as an event when someone listens; otherwise the log line is the trace.

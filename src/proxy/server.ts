@@ -7,14 +7,14 @@ import { DEFAULT_HOST, DEFAULT_TIMEOUT_MS, HOP_HEADER } from '../constants.js';
 import { messageOf, errnoOf } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { basename } from 'node:path';
-import { listen, listenUnix } from '../net/listen.js';
+import { listen, listenUnix, ownRequestDeadlines } from '../net/listen.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { createFront } from '../net/front.js';
 import { Converter, type UpstreamHttp } from './h2.js';
 import { formatHostPort, type WsTarget } from '../net/url.js';
 import { upstreamOf, type Upstream } from './upstream.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
-import { headerTokens } from '../net/header.js';
+import { headerTokens, parseName } from '../net/header.js';
 import { answerRaw, upstreamFailure } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
@@ -73,14 +73,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const targets = opts.targets.map(upstreamOf);
   let next = 0;
   const pickTarget = (): Upstream => targets[next++ % targets.length]!;
-  let name = opts.name ?? '';
+  let name = opts.name === undefined ? '' : parseName(opts.name, 'hop name');
   const upgrades = new Set<Upgrade>();
   const byRequest = new WeakMap<IncomingMessage, Upgrade>();
   const byUpstream = new WeakMap<Duplex, Upgrade>();
 
   const proxy = httpProxy.createProxyServer({ ws: true, xfwd: false, changeOrigin: false, proxyTimeout: timeoutMs });
   const server = createServer();
-  server.requestTimeout = 0;
+  ownRequestDeadlines(server, timeoutMs);
   // Clients may speak HTTP/1.1 or h2c (prior knowledge) on the same port; WebSockets over h2
   // (extended CONNECT) and any upgrade bound for an h2 upstream go through the converter.
   const h2Settings: { enableConnectProtocol?: boolean } = { enableConnectProtocol: true };
@@ -99,7 +99,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   });
   h2.on('connect', (req: Http2ServerRequest, res: Http2ServerResponse) => converter.fromH2(req, res));
   h2.on('request', (req: Http2ServerRequest, res: Http2ServerResponse) => converter.plainFromH2(req, res));
-  const front = createFront({ h1: server, h2, sniffMs: 10_000 });
+  const front = createFront({ h1: server, h2, sniffMs: timeoutMs });
   const sockets = new SocketSet().track(front);
 
   // ---- plain HTTP: forwarded with Via on the request and the response
@@ -123,6 +123,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     });
   });
 
+  // A CONNECT (someone using this hop as a forward proxy) would get a silent close from Node: say why.
+  server.on('connect', (req: IncomingMessage, client: Duplex) => {
+    client.on('error', () => {});
+    answerRaw(client, 405, name, `this hop forwards to its targets only: ${String(req.method)} is not supported`, { Allow: 'GET' });
+  });
+
   // ---- upgrades: we own the client socket from the first byte
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     // http-proxy adds no error listener until the upstream 101 (node-http-proxy #1468, #1439).
@@ -141,7 +147,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       upgrades.delete(up);
       return converter.fromH1(req, client, head);
     }
-    const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => log.info({ url: req.url }, 'holding upgrade without answering (fault)'));
+    const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => holdUpgrade(up));
     if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
     const upstream = pickTarget();
     up.target = upstream.label;
@@ -180,6 +186,15 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
         res.headers.connection = 'close';
       }
       log.info({ target: up.target, status: res.statusCode, ms: ms(up) }, 'upgrade refused upstream');
+      // http-proxy pipes the body with no deadline: an upstream whose body stalls would hold
+      // both sockets. Give it --timeout between bytes, then cut; the client sees the truncation.
+      const stalled = setTimeout(() => {
+        log.warn({ target: up.target, status: res.statusCode }, `upstream's ${res.statusCode} body stalled for ${timeoutMs} ms: closing both sides`);
+        res.destroy();
+        up.client.destroy();
+      }, timeoutMs);
+      res.on('data', () => stalled.refresh());
+      res.once('close', () => clearTimeout(stalled));
     });
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
       clearTimeout(up.timer);
@@ -198,7 +213,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       upstream.destroy();
       return;
     }
-    const tunnel = new Tunnel(up.client, upstream);
+    const tunnel = new Tunnel(up.client, upstream, timeoutMs);
     up.tunnel = tunnel;
     log.info({ target: up.target, url: up.url, ms: ms(up) }, 'upgrade 101');
     // The tunnel owns both sockets now; holding the request objects for the tunnel's whole life
@@ -250,6 +265,17 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   function writeJson(res: ServerResponse, status: number, message: string): void {
     const body = JSON.stringify({ error: 'wstrace hop', hop: name, message }) + '\n';
     res.writeHead(status, { 'Content-Type': 'application/json', [HOP_HEADER]: name, Via: appendVia(undefined, name, false) }).end(body);
+  }
+
+  /**
+   * Keeps an upgrade unanswered until the client leaves. After 'upgrade' nobody reads the socket,
+   * and a socket nobody reads never learns of the client's FIN or RST: read (and drop) what it
+   * sends, so its leaving is seen and the socket freed.
+   */
+  function holdUpgrade(up: Upgrade): void {
+    log.info({ url: up.url }, 'holding upgrade without answering (fault)');
+    up.client.on('data', () => {});
+    up.client.once('end', () => up.client.destroy());
   }
 
   function holdSocket(socket: Socket): void {

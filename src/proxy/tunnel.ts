@@ -22,12 +22,19 @@ export class Tunnel extends EventEmitter {
   private readonly stages: Record<Direction, Transform[]> = { up: [], down: [] };
   private readonly t0 = performance.now();
   private drainTimer: NodeJS.Timeout | undefined;
+  private finishTimer: NodeJS.Timeout | undefined;
   private done = false;
   bytesUp = 0;
   bytesDown = 0;
   lastActivity: Record<Direction, number> = { up: performance.now(), down: performance.now() };
 
-  constructor(readonly client: Duplex, readonly upstream: Duplex) {
+  /**
+   * `finishMs`: after either side ends its stream (FIN), how long the tunnel may stay before it
+   * is destroyed (the proxy's --timeout). A stage that swallows the end of stream (hang, blackhole)
+   * would otherwise keep both sockets forever, and Node reports data arriving with an RST as a
+   * normal end on a half-open socket, so a reset client looks the same.
+   */
+  constructor(readonly client: Duplex, readonly upstream: Duplex, private readonly finishMs = TUNNEL_DRAIN_MS) {
     super();
   }
 
@@ -51,6 +58,13 @@ export class Tunnel extends EventEmitter {
     upstream.on('error', (err: Error) => this.destroy(`upstream error: ${err.message}`));
     client.on('close', () => this.halfGone('client closed'));
     upstream.on('close', () => this.halfGone('upstream closed'));
+    client.once('end', () => this.ended('client'));
+    upstream.once('end', () => this.ended('upstream'));
+  }
+
+  private ended(side: 'client' | 'upstream'): void {
+    if (this.done) return;
+    this.finishTimer ??= setTimeout(() => this.destroy(`${side} ended its stream; the tunnel did not finish within ${this.finishMs} ms`), this.finishMs);
   }
 
   private activity(dir: Direction, n: number): void {
@@ -80,6 +94,7 @@ export class Tunnel extends EventEmitter {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.drainTimer);
+    clearTimeout(this.finishTimer);
     this.client.destroy();
     this.upstream.destroy();
     for (const s of [...this.stages.up, ...this.stages.down]) s.destroy();

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
 import { parseCheckLimits, type CheckLimitArgs } from '../probe/limits.js';
 import { reporterFor } from '../report/output.js';
@@ -26,7 +26,7 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
   }
   const repeat = Number(args.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
-    throw new InputError('ERR_BAD_REPEAT', `bad --repeat "${String(args.repeat)}": use a whole number from 1 to ${MAX_REPEAT}`);
+    throw new InputError('ERR_BAD_REPEAT', `bad --repeat ${JSON.stringify(typed('--repeat', args.repeat))}: use a whole number from 1 to ${MAX_REPEAT}`);
   }
   if (repeat > 1 && strategy !== 'all') {
     throw new InputError('ERR_BAD_REPEAT', '--repeat needs --strategy all: binary search trusts one probe per URL');

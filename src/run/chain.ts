@@ -1,11 +1,13 @@
 import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { createLogger } from '../log.js';
+import { parseName } from '../net/header.js';
+import { parseHost } from '../net/listen.js';
 import { reporterFor } from '../report/output.js';
 import { table, stamp } from '../report/format.js';
 import type { Event } from '../report/reporter.js';
 import { serveUntilSignal } from '../serve.js';
-import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, type Layer } from '../chain/index.js';
+import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../chain/index.js';
 import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 
 export interface ChainCommandArgs extends GlobalArgs {
@@ -24,6 +26,10 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
   if (args.file !== undefined && args.hops !== undefined) {
     throw new InputError('ERR_BAD_HOPS', `--hops and a topology FILE do not combine: "${args.file}" lists the hops`);
   }
+  if (args['name-prefix']) parseName(args['name-prefix'], '--name-prefix');
+  if (args.hops !== undefined && !(Number.isInteger(args.hops) && args.hops >= 1 && args.hops <= MAX_HOPS)) {
+    throw new InputError('ERR_BAD_HOPS', `bad --hops ${JSON.stringify(typed('--hops', args.hops))}: use a whole number from 1 to ${MAX_HOPS}`);
+  }
   const faults = list(args.fault);
   const topology = args.file !== undefined ? topologyFromFlags(0, faults, loadTopology(args.file)) : topologyFromFlags(args.hops ?? DEFAULT_HOPS, faults);
   const deadline = timeoutMs(args);
@@ -31,7 +37,7 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
   const t0 = performance.now();
   const reporter = reporterFor(args.json, renderer());
   const chain = await startChain(topology, {
-    host: args.host,
+    host: parseHost(args.host),
     namePrefix: args['name-prefix'] || DEFAULT_NAME_PREFIX,
     timeoutMs: deadline,
     traceFrames: args['trace-frames'],

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseWsUrl } from '../net/url.js';
@@ -19,8 +19,9 @@ export interface ClientCommandArgs extends GlobalArgs, LoadArgs, ConnectionArgs 
 export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
   if (isLoadMode(args)) return (await import('../load/command.js')).runLoadCommand(args);
+  refuseEmpty('--count', 'use a whole number ≥ 0');
   const count = args.count ?? 1;
-  if (!Number.isInteger(count) || count < 0) throw new InputError('ERR_BAD_COUNT', `bad --count "${count}": use a whole number ≥ 0`);
+  if (!Number.isInteger(count) || count < 0) throw new InputError('ERR_BAD_COUNT', `bad --count ${JSON.stringify(typed('--count', count))}: use a whole number ≥ 0`);
   const result = await runClient(
     { ...parseConnection(args), target, timeoutMs: timeoutMs(args), count, intervalMs: parseDuration(args.interval, '--interval'), inspect: args.inspect },
     reporterFor(args.json, renderClientEvent),

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, refuseEmpty, type GlobalArgs } from '../cli-options.js';
 import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
 import { parseCheckLimits, type CheckLimitArgs } from '../probe/limits.js';
 import { parseWsUrl } from '../net/url.js';
@@ -21,6 +21,7 @@ const PROGRESS_MS = 1_000;
 
 export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
+  refuseEmpty('--check', 'name a check');
   const h2 = args.http2 === true || args.http === '2';
   const checks = h2 ? [] : selectChecks(list(args.check), args.all);
   const h2Checks = h2 ? selectH2Checks(list(args.check)) : [];

@@ -1,7 +1,8 @@
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { InputError } from '../errors.js';
 import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
-import { parseListen } from '../net/listen.js';
+import { parseName } from '../net/header.js';
+import { parseHost, parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
@@ -26,6 +27,7 @@ export interface ProxyCommandArgs extends GlobalArgs {
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const targets = list(args.target).map((t) => parseWsUrl(t, '--target'));
+  refuseEmpty('--fault', 'expected kind, kind=value or kind:key=value,…');
   const faults = list(args.fault).map(parseFaultSpec);
   const upstreamHttp = args['upstream-http'];
   if (upstreamHttp !== '1.1' && upstreamHttp !== '2' && upstreamHttp !== 'same') throw new InputError('ERR_BAD_HTTP', `bad --upstream-http "${upstreamHttp}": use 1.1, 2 or same`);
@@ -34,10 +36,10 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const t0 = performance.now();
   const proxy = await startProxy({
     targets,
-    host: args.host,
-    port: parsePort(args.port),
+    host: parseHost(args.host),
+    port: parsePort(typed('--port', args.port)),
     socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
-    ...(args.name ? { name: args.name } : {}),
+    ...(args.name !== undefined ? { name: parseName(args.name, '--name') } : {}),
     faults,
     xfwd: args.xfwd,
     upstreamHttp,

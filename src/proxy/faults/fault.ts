@@ -14,7 +14,8 @@ import type { Tunnel } from '../tunnel.js';
  * - end of stream propagates to the next stage;
  * - data is never silently dropped unless dropping *is* the fault.
  *
- * Building blocks next to this file: `FrameStage` (frame-aware: edit, drop or inject whole frames),
+ * Building blocks next to this file: `FrameStage` (frame-aware: edit or drop a frame by its header,
+ * control frames whole, inject between frames; data payloads stream through, never held),
  * `Gate` (relay until shut, then swallow), `SpecReader` (one-line errors naming the spec).
  */
 export interface Fault {

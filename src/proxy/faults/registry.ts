@@ -31,7 +31,8 @@ export const FAULT_KINDS: FaultKind[] = [
  * Unknown kinds and malformed specs are input errors (exit 2).
  */
 export function parseFaultSpec(spec: string): Fault {
-  const m = /^([a-z0-9-]+)(?:([=:])(.*))?$/.exec(spec.trim());
+  // Spaces around are forgiven, control characters are not: `latency\n` is not `latency`.
+  const m = /^([a-z0-9-]+)(?:([=:])(.*))?$/.exec(spec.replace(/^ +| +$/g, ''));
   if (!m) throw new InputError('ERR_BAD_FAULT', `bad fault spec "${spec}": expected kind, kind=value or kind:key=value,…`);
   const kind = FAULT_KINDS.find((k) => k.kind === m[1]);
   if (!kind) {
