@@ -14,6 +14,8 @@ import { answerRaw } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, RequestContext } from './faults/fault.js';
+import { seededRandom } from './faults/random.js';
+import { HopFaults, type Drawn, type FaultChange } from './hop-faults.js';
 import { addFrameTap, type FrameEvent } from './frame-log.js';
 
 export interface ProxyOptions {
@@ -23,6 +25,10 @@ export interface ProxyOptions {
   /** The hop's name in Via; default `proxy-<port>`. */
   name?: string;
   faults?: Fault[];
+  /** Seed for toxicity draws (replayable runs); default: a random one. */
+  seed?: number;
+  /** Every change to this hop's faults (control API or library), as an event. */
+  onFaultChange?: (change: FaultChange) => void;
   xfwd?: boolean;
   traceFrames?: boolean;
   /** With traceFrames: every frame this hop sees, as a structured event. */
@@ -39,6 +45,8 @@ export interface TestProxy {
   name: string;
   /** Open tunnels plus upgrades in flight. */
   readonly active: number;
+  /** This hop's faults: list, add, update, remove while traffic flows; per-hop counters. */
+  readonly faults: HopFaults;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,8 @@ interface Upgrade {
   status?: number;
   proxyReq?: ClientRequest;
   tunnel?: Tunnel;
+  /** The faults drawn for this connection when its request arrived. */
+  faults: Drawn;
   finished: boolean;
 }
 
@@ -60,7 +70,8 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const host = opts.host ?? DEFAULT_HOST;
   const log = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const faults = opts.faults ?? [];
+  const random = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const control = new HopFaults(() => name, opts.faults ?? [], random, opts.onFaultChange);
   const targets = opts.targets.map(toHttpBase);
   let next = 0;
   const pickTarget = () => targets[next++ % targets.length]!;
@@ -86,7 +97,8 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isLoop(name, req.headers.via)) return loopAnswer(res);
     const ctx = requestContext('http', req, (status, message) => writeJson(res, status, message), () => holdSocket(req.socket));
-    if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
+    const faults = control.draw('http');
+    if (faults.some((e) => e.fault.onRequest?.(ctx) === 'handled')) return;
     const target = pickTarget();
     proxy.web(req, res, { target }, (err: Error) => {
       log.warn({ target, err: err.message }, 'upstream failed for plain request');
@@ -99,7 +111,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     // http-proxy adds no error listener until the upstream 101 (node-http-proxy #1468, #1439).
     client.on('error', (err: Error) => log.debug({ err: err.message }, 'client socket error'));
-    const up: Upgrade = { url: req.url ?? '/', client, target: '', t0: performance.now(), finished: false };
+    const up: Upgrade = { url: req.url ?? '/', client, target: '', t0: performance.now(), faults: control.draw('upgrade'), finished: false };
     upgrades.add(up);
     client.once('close', () => finish(up, 'client closed'));
     if (isLoop(name, req.headers.via)) return reject(up, 508, `Via already names "${name}": a loop, or two hops share this name (use --name)`);
@@ -108,7 +120,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       return reject(up, 400, `unsupported Upgrade "${String(req.headers.upgrade)}": this hop forwards only websocket upgrades`);
     }
     const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => log.info({ url: req.url }, 'holding upgrade without answering (fault)'));
-    if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
+    if (up.faults.some((e) => e.fault.onRequest?.(ctx) === 'handled')) return;
     up.target = pickTarget();
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
     up.timer = setTimeout(() => {
@@ -131,7 +143,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     up.proxyReq = proxyReq;
     proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
-    for (const f of faults) f.editUpgradeRequest?.(proxyReq, req);
+    for (const { fault } of up.faults) fault.editUpgradeRequest?.(proxyReq, req);
     // Registered before http-proxy's own listeners, so these run first and can edit the headers it writes.
     proxyReq.on('response', (res: IncomingMessage) => {
       clearTimeout(up.timer);
@@ -150,7 +162,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       clearTimeout(up.timer);
       up.status = 101;
       res.headers.via = appendVia(res.headers.via, name, true);
-      for (const f of faults) f.editUpgradeResponse?.(res.headers);
+      for (const { fault } of up.faults) fault.editUpgradeResponse?.(res.headers);
       byUpstream.set(upstream, up);
       upstream.on('error', (err: Error) => log.debug({ err: err.message }, 'upstream socket error'));
     });
@@ -169,7 +181,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     // The tunnel owns both sockets now; holding the request objects for the tunnel's whole life
     // cost ~3 KiB per idle tunnel (bench: memory per proxied connection).
     up.proxyReq = undefined;
-    for (const f of faults) f.onTunnel?.(tunnel, { hop: name, log });
+    control.attach(tunnel, up.faults, log);
     // After the faults: the tap sits on the client's side of them (what the client sent and got).
     if (opts.traceFrames) addFrameTap(tunnel, name, log, opts.onFrame);
     tunnel.once('closed', (stats) => {
@@ -235,6 +247,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     get active() {
       return upgrades.size;
     },
+    faults: control,
     async close() {
       for (const up of upgrades) {
         up.tunnel?.destroy('proxy stopping');

@@ -30,12 +30,18 @@ export class FrameStage extends Transform {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #mode: 'frames' | 'blind' | 'halted' = 'frames';
+  #applies: () => boolean = () => true;
 
   constructor(handle: FrameHandler, opts: FrameStageOptions = {}) {
     super();
     this.#handle = handle;
     this.#onTooBig = opts.onTooBig;
     this.#parser = new FrameParser({ allowRsv: true, ...(opts.maxPayload !== undefined ? { maxPayload: opts.maxPayload } : {}) });
+  }
+
+  /** A per-frame fault with toxicity < 1: `applies()` decides frame by frame; a frame it skips passes unchanged. */
+  sample(applies: () => boolean): void {
+    this.#applies = applies;
   }
 
   /** Sends `bytes` now, between two frames (this stage only ever emits whole frames). */
@@ -90,7 +96,7 @@ export class FrameStage extends Transform {
   #onFrame(frame: Frame): void {
     if (this.#mode !== 'frames') return;
     const raw = this.#take(frame.headerLength + frame.payloadLength);
-    const out = this.#handle(frame, raw);
+    const out = this.#applies() ? this.#handle(frame, raw) : raw;
     if (out && this.#mode === 'frames') this.push(out);
   }
 
