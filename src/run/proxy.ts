@@ -8,8 +8,12 @@ import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
 import { stamp } from '../report/format.js';
+import { controlFromArgs, type ControlArgs } from '../control/address.js';
+import { startControlApi } from '../control/api-server.js';
+import { localHop } from '../control/local.js';
+import { renderFaultChange } from './fault-events.js';
 
-export interface ProxyCommandArgs extends GlobalArgs {
+export interface ProxyCommandArgs extends GlobalArgs, ControlArgs {
   target: string[];
   host: string;
   port: number;
@@ -21,7 +25,8 @@ export interface ProxyCommandArgs extends GlobalArgs {
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const targets = list(args.target).map((t) => parseWsUrl(t, '--target'));
-  const faults = list(args.fault).map(parseFaultSpec);
+  const faults = list(args.fault).map((s) => parseFaultSpec(s));
+  const control = controlFromArgs(args);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const reporter = reporterFor(args.json, render);
   const t0 = performance.now();
@@ -35,20 +40,34 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     traceFrames: args['trace-frames'],
     // With --trace-frames every frame is an event on stdout (NDJSON with --json), not only a log line.
     onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    // Every change to the faults (through --api) is an event too.
+    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    ...(control.seed !== undefined ? { seed: control.seed } : {}),
     timeoutMs: timeoutMs(args),
     logger,
   });
+  let api: Awaited<ReturnType<typeof startControlApi>> | undefined;
+  if (control.api) {
+    try {
+      api = await startControlApi({ hops: [localHop(proxy.name, proxy.url, proxy.faults)], ...control.api, timeoutMs: timeoutMs(args), logger });
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
+  }
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
-  const served = serveUntilSignal(proxy, reporter);
-  reporter.emit({ event: 'listening', url: proxy.url, name: proxy.name, port: proxy.port, targets: targets.map((t) => t.url.href), faults: faults.map((f) => f.spec) });
+  const served = serveUntilSignal({ close: async () => void (await Promise.all([api?.close(), proxy.close()])) }, reporter);
+  reporter.emit({ event: 'listening', url: proxy.url, name: proxy.name, port: proxy.port, targets: targets.map((t) => t.url.href), faults: faults.map((f) => f.spec), ...(api ? { api: api.url } : {}) });
   await served;
 }
 
 function render(ev: Event): string[] | undefined {
   if (ev.event === 'listening') {
     const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.targets as string[]).join(', ')}${faults}`];
+    const api = ev.api ? `  api: ${String(ev.api)}` : '';
+    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.targets as string[]).join(', ')}${faults}${api}`];
   }
+  if (ev.event === 'fault') return renderFaultChange(ev);
   if (ev.event === 'frame') {
     const f = ev as unknown as FrameEvent;
     return [`${stamp(Number(ev.t))} ${ARROW[f.dir]}  ${describeFrame(f)}`];
