@@ -1,20 +1,17 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
 import type { BisectCommandArgs } from '../src/run/bisect.js';
+import { withConnectionOptions } from '../src/connection-options.js';
 
 export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
   command: 'bisect [urls..]',
   describe: 'probe every hop of a path (outermost first) and name the broken link',
   builder: (y: Argv<GlobalArgs>) =>
-    y
+    withConnectionOptions(y)
       .positional('urls', { type: 'string', array: true, describe: 'ws:// or wss:// URL of each hop, outermost (what clients use) first, the origin last' })
       .option('name', { type: 'string', array: true, describe: 'label for each URL, in order (default host:port)' })
-      .option('header', { type: 'string', array: true, describe: 'request header "Name: value" for every probe (repeatable)' })
       .option('hop-header', { type: 'string', array: true, describe: 'header for one URL: INDEX:"Name: value", INDEX 1-based (e.g. 3:"Host: app.example")' })
       .option('strategy', { type: 'string', default: 'all', describe: 'all: probe every URL at once; binary: origin first, then halve (⌈log2 n⌉+1 probes)' })
-      .option('message', { type: 'string', describe: 'text each probe echoes (default "hello from wstrace")' })
-      .option('insecure', { type: 'boolean', default: false, describe: 'do not verify TLS certificates of wss:// hops' })
-      .option('ca', { type: 'string', describe: 'PEM file of CA certificates to trust for wss:// hops' })
       .option('repeat', { type: 'number', default: 1, describe: 'probes per URL (with --strategy all): finds intermittent hops' })
       .example('$0 bisect wss://app.example/ws ws://10.0.0.5:8080/ws ws://127.0.0.1:9000/ws --name cdn --name lb --name app', 'which hop breaks the upgrade?')
       .example('$0 bisect ws://lb:80/ws ws://app-1:9000/ws --hop-header 2:"Host: app.example"', 'a hop reached directly needs the public Host')

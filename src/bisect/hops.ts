@@ -6,8 +6,8 @@ import type { HopSpec } from './types.js';
 export interface HopInput {
   urls: string[];
   names?: string[];
-  /** `--header "K: V"`: sent to every hop. */
-  headers?: string[];
+  /** `--header "K: V"` (already parsed): sent to every hop. */
+  headers?: Record<string, string>;
   /** `--hop-header INDEX:"K: V"`, INDEX 1-based (hop 1 is the outermost URL), like `chain --fault`. */
   hopHeaders?: string[];
 }
@@ -26,7 +26,7 @@ export function buildHops(input: HopInput): HopSpec[] {
   }
   for (const n of names) if (!n.trim()) throw new InputError('ERR_BAD_NAME', 'bad --name "": a hop name cannot be empty');
   const targets = urls.map((u, i) => parseWsUrl(u, `URL #${i + 1}`));
-  const shared = (input.headers ?? []).map((h) => parseHeader(h, '--header'));
+  const shared = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
   const perHop = (input.hopHeaders ?? []).map((spec) => parseHopHeader(spec, urls.length));
   return targets.map((target, index) => {
     const headers: Record<string, string> = {};

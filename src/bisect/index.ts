@@ -19,7 +19,7 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
   const t0 = performance.now();
   const strategy = opts.strategy ?? 'all';
   const repeat = opts.repeat ?? 1;
-  const settings = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, message: opts.message, insecure: opts.insecure, ca: opts.ca };
+  const settings = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, connection: opts.connection };
   if (opts.hops.length === 0) throw new RangeError('bisect needs at least one hop');
   if (strategy === 'binary' && repeat !== 1) throw new RangeError('repeat needs strategy "all"');
   reporter.emit({

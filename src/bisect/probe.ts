@@ -1,5 +1,6 @@
 import { runClient } from '../client/run.js';
 import { HOP_HEADER } from '../constants.js';
+import type { Connection } from '../connection-options.js';
 import type { VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type Event } from '../report/reporter.js';
 import type { ViaEntry } from '../protocol/via.js';
@@ -7,10 +8,8 @@ import type { HopResult, HopSpec, ProbeRun } from './types.js';
 
 export interface ProbeSettings {
   timeoutMs: number;
-  message?: string | undefined;
-  /** TLS trust for wss:// hops, as in the client. */
-  insecure?: boolean | undefined;
-  ca?: Buffer | undefined;
+  /** The shared connection options, as the client takes them; headers come from the hop. */
+  connection?: Partial<Omit<Connection, 'headers'>> | undefined;
 }
 
 /**
@@ -21,7 +20,7 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { target: hop.target, timeoutMs: s.timeoutMs, message: s.message, count: 1, headers: hop.headers, inspect: true, insecure: s.insecure, ca: s.ca },
+    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');

@@ -1,3 +1,4 @@
+import type { Connection } from '../connection-options.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { WsTarget } from '../net/url.js';
@@ -19,12 +20,10 @@ export interface BisectOptions {
   strategy?: Strategy;
   /** Per-phase deadline of every probe, ms. */
   timeoutMs?: number;
-  message?: string;
+  /** How every probe connects (message, origin, subprotocols, expect, TLS…); headers are per hop (HopSpec). */
+  connection?: Partial<Omit<Connection, 'headers'>>;
   /** Probes per hop (strategy `all` only): finds intermittent hops. */
   repeat?: number;
-  /** TLS trust for wss:// hops: skip verification, or trust these CA certificates. */
-  insecure?: boolean;
-  ca?: Buffer | undefined;
 }
 
 /** One handshake + echo attempt against one URL. */

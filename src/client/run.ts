@@ -5,15 +5,24 @@ import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
+import { preview } from './liveness.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
+import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
+import type { Expect } from '../connection-options.js';
 
 export interface ClientResult {
   ok: boolean;
   url: string;
   status: number | null;
   endpoint: string | null;
+  /** What the far end was expected to do: given with --expect, else echo for a wstrace endpoint, any otherwise. */
+  expect: Expect | null;
   echoes: { sent: number; matched: number };
+  /** Messages sent and received (every mode). */
+  messages: { sent: number; received: number };
+  /** The ping/pong round trip that proved the connection alive (expect any), ms. */
+  pongMs: number | null;
   rttMs: { min: number; avg: number; max: number } | null;
   closeCode: number | null;
   /** The endpoint's handshake report, when asked for and available. */
@@ -32,7 +41,8 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
-    ok: false, url: o.target.url.href, status: null, endpoint: null, echoes: { sent: 0, matched: 0 }, rttMs: null, closeCode: null, report: null, totalMs: 0,
+    ok: false, url: o.target.url.href, status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
+    pongMs: null, rttMs: null, closeCode: null, report: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
@@ -41,7 +51,9 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
     result.verdict = await confirm(o, outcome.verdict);
   } else {
     const ws = outcome.ws;
-    emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null });
+    result.expect = o.expect ?? (outcome.answer.endpoint ? 'echo' : 'any');
+    const why = o.expect ? '--expect' : outcome.answer.endpoint ? 'the 101 carries X-Wstrace-Endpoint' : 'no X-Wstrace-Endpoint on the 101: not an echo we know';
+    emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null, expect: result.expect, expectWhy: why });
     try {
       const openedAt = performance.now();
       result.verdict = await converse(ws, o, t0, openedAt, emit, result, outcome);
@@ -51,7 +63,11 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
         result.verdict = await confirmLifetime(o, ageMs, result.verdict);
       }
     } finally {
-      if (ws.readyState !== ws.CLOSED) {
+      if (result.verdict?.code === 'half-open') {
+        // Nothing comes back on this connection: a close frame would only wait out another deadline.
+        ws.terminate();
+        emit({ event: 'phase', phase: 'close', t: rel(t0), ms: 0, code: 1006, reason: 'not attempted: the connection is half-open; socket destroyed', answered: false, skipped: true });
+      } else if (ws.readyState !== ws.CLOSED) {
         const c = await closeHandshake(ws, o.timeoutMs);
         result.closeCode = c.code;
         emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
@@ -72,10 +88,13 @@ async function converse(
   ws: WebSocket, o: ResolvedClientOptions, t0: number, openedAt: number, emit: Emit, result: ClientResult, outcome: HandshakeOutcome & { ok: true },
 ): Promise<Verdict | undefined> {
   let lastTraffic = openedAt;
-  const ctx = {
+  const ctx: CloseContext = {
     marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,
     ageMs: () => performance.now() - openedAt,
     idleMs: () => performance.now() - lastTraffic,
+  };
+  const touch = () => {
+    lastTraffic = performance.now();
   };
   const watch = outcome.watch;
   // A close that happened while nobody waited (during a pause, or from bytes that came with the
@@ -109,6 +128,9 @@ async function converse(
       }
     }
   }
+  if (result.expect === 'none') return undefined;
+  const talk: Conversation = { ws, o, t0, emit, result, ctx, watch, touch, closedMeanwhile };
+  if (result.expect === 'any') return converseAny(talk);
   const rtts: number[] = [];
   for (let seq = 1; seq <= o.count; seq++) {
     if (seq > 1 && o.intervalMs > 0) await pause(ws, o.intervalMs);
@@ -117,14 +139,14 @@ async function converse(
     const payload = o.size !== undefined ? makePayload(o.size, seq) : Buffer.from(o.message);
     ctx.sentBytes = payload.length;
     result.echoes.sent++;
+    result.messages.sent++;
     lastTraffic = performance.now();
     const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
     if (r.kind === 'value') {
+      result.messages.received++;
       const ok = r.value.data.equals(payload) && r.value.binary === o.binary;
       emit({ event: 'echo', t: rel(t0), seq, count: o.count, bytes: payload.length, binary: o.binary, ms: round(r.ms), ok });
-      if (!ok) {
-        return verdict('echo-mismatch', `echo ${seq} differs from what was sent`, [describeMismatch(payload, r.value.data, o.binary, r.value.binary)]);
-      }
+      if (!ok) return mismatch(seq, payload, r.value, o.binary, outcome.answer.endpoint);
       result.echoes.matched++;
       lastTraffic = performance.now();
       rtts.push(r.ms);
@@ -138,12 +160,31 @@ async function converse(
       return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: `echo ${seq}` });
     }
     if (r.kind === 'error') return diagnoseClose({ ...ctx, code: 1006, reason: r.error.message, errorCode: r.error.code ?? watch.error?.code, during: `echo ${seq}` });
-    return verdict('half-open', `no echo within ${o.timeoutMs} ms and no close: the connection looks open but nothing comes back`, [
-      `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s, and the connection never closed`,
-      'a hop may be black-holing the flow, or the server does not echo',
-    ]);
+    return noEcho(talk, `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s`);
   }
   return undefined;
+}
+
+/**
+ * A reply that differs from what was sent. Only a wstrace endpoint is known to echo: there a
+ * difference means something in the path altered the payload. Anywhere else (--expect echo
+ * against an app) the reply is the app's own answer, and we say exactly that.
+ */
+function mismatch(seq: number, sent: Buffer, got: { data: Buffer; binary: boolean }, binary: boolean, marker: string | undefined): Verdict {
+  const both = [
+    `sent (${sent.length} B ${binary ? 'binary' : 'text'}): ${show(sent, binary)}`,
+    `got  (${got.data.length} B ${got.binary ? 'binary' : 'text'}): ${show(got.data, got.binary)}`,
+    describeMismatch(sent, got.data, binary, got.binary),
+  ];
+  if (marker) return verdict('echo-mismatch', `echo ${seq} differs from what was sent to wstrace endpoint "${marker}"`, both);
+  return verdict('echo-mismatch', `echo ${seq} differs from what was sent: the origin is not an echo server (no X-Wstrace-Endpoint on the 101)`, [
+    ...both, 'the reply is the application\'s own answer, not a sign that a hop altered the payload',
+  ], 'talk to it with --expect any (print what it sends, prove liveness by ping/pong); to test the path for alteration, put `wstrace echo` behind the same hops');
+}
+
+function show(data: Buffer, binary: boolean): string {
+  const p = preview({ data, binary });
+  return p.text !== undefined ? JSON.stringify(p.text) : p.hex!;
 }
 
 function describeMismatch(sent: Buffer, got: Buffer, sentBinary: boolean, gotBinary: boolean): string {

@@ -1,10 +1,8 @@
 import { InputError } from '../errors.js';
-import { headersFrom, list, readFileArg, timeoutMs } from '../cli-options.js';
+import { timeoutMs } from '../cli-options.js';
+import { parseConnection } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
-import { parseBytes } from '../net/size.js';
 import { parseWsUrl } from '../net/url.js';
-import { isToken } from '../net/header.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../constants.js';
 import { reporterFor } from '../report/output.js';
 import { formatProgress, renderLoadEvent } from '../report/load.js';
 import { runLoad } from './run.js';
@@ -38,12 +36,10 @@ export async function runLoadCommand(args: SharedArgs): Promise<void> {
   if (args.interval !== undefined && parseDuration(args.interval, '--interval') > 0) {
     throw new InputError('ERR_BAD_LOAD_OPTION', '--interval paces one connection: in load mode use --rate (messages per second over all connections)');
   }
-  const size = args.size === undefined ? undefined : parseBytes(args.size, '--size');
-  if (size !== undefined && size > DEFAULT_MAX_PAYLOAD_BYTES) {
-    throw new InputError('ERR_BAD_SIZE', `bad --size "${args.size}": at most ${DEFAULT_MAX_PAYLOAD_BYTES} bytes`);
+  if (args.expect !== undefined && args.expect !== 'echo') {
+    throw new InputError('ERR_BAD_LOAD_OPTION', `--expect ${args.expect} is for one connection: load mode measures echo round trips`);
   }
-  const subprotocols = list(args.subprotocol);
-  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
+  const connection = parseConnection(args);
 
   // Ctrl-C ends the run early but still drains, closes and prints the summary; a second one kills.
   const stop = new AbortController();
@@ -53,22 +49,13 @@ export async function runLoadCommand(args: SharedArgs): Promise<void> {
   try {
     const result = await runLoad(
       {
-        client: {
-          target,
-          timeoutMs: timeoutMs(args),
-          headers: headersFrom(args.header),
-          subprotocols,
-          origin: args.origin,
-          deflate: args.deflate,
-          insecure: args.insecure,
-          ca: readFileArg(args.ca, '--ca'),
-        },
+        client: { ...connection, target, timeoutMs: timeoutMs(args) },
         connections,
         count,
         durationMs,
-        size,
-        message: args.message,
-        binary: args.binary,
+        size: connection.size,
+        message: connection.message,
+        binary: connection.binary,
         pipeline,
         rate: args.rate,
         signal: stop.signal,

@@ -8,6 +8,7 @@
  * Rows are reported in registry order as soon as they and the rows before them are done.
  */
 import { ENDPOINT_HEADER } from '../constants.js';
+import type { Connection } from '../connection-options.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { messageOf, WstraceError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
@@ -35,6 +36,15 @@ export interface ProbeResult {
   rows: CheckRow[];
   verdict?: Verdict;
   ms: number;
+}
+
+/** The shared connection options as probe's sessions take them (Origin is one more request header). */
+export function probeConnection(c: Pick<Connection, 'headers' | 'origin' | 'subprotocols' | 'insecure' | 'ca'>): Pick<ProbeSettings, 'headers' | 'subprotocols' | 'tls'> {
+  return {
+    headers: c.origin === undefined ? c.headers : { ...c.headers, Origin: c.origin },
+    subprotocols: c.subprotocols,
+    tls: { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) },
+  };
 }
 
 export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<ProbeResult> {

@@ -34,6 +34,12 @@ export function renderClientEvent(ev: Event): string[] | undefined {
       if (ev.ok) return [row(t, 'echo', `${n}  ${size}, rtt ${ms(ev.ms)}, matched`)];
       return [row(t, 'echo', `${n}  ${size}, ${ev.outcome ? `no echo: ${OUTCOME[String(ev.outcome)] ?? String(ev.outcome)}` : 'MISMATCH'} after ${ms(ev.ms)}`)];
     }
+    case 'send':
+      return [row(t, 'send', `${String(ev.seq)}/${String(ev.count)}  ${formatBytes(Number(ev.bytes))} ${ev.binary ? 'binary' : 'text'}`)];
+    case 'message':
+      return [row(t, 'message', `#${String(ev.seq)} ${ev.binary ? `binary ${formatBytes(Number(ev.bytes))}: ${String(ev.hex)}` : `text ${formatBytes(Number(ev.bytes))}: ${visible(String(ev.text))}`}`)];
+    case 'pong':
+      return [row(t, 'ping', ev.ok === false ? `no pong: ${OUTCOME[String(ev.outcome)] ?? String(ev.outcome)} after ${ms(ev.ms)}` : `pong in ${ms(ev.ms)}: the connection is alive`)];
     case 'confirm':
       return [row(t, 'confirm', String(ev.note))];
     case 'result':
@@ -41,6 +47,11 @@ export function renderClientEvent(ev: Event): string[] | undefined {
     default:
       return undefined;
   }
+}
+
+/** Message text on one line: control characters (newlines…) shown escaped, the rest as sent. */
+function visible(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
 }
 
 function renderPhase(ev: Event, t: number): string {
@@ -57,9 +68,12 @@ function renderPhase(ev: Event, t: number): string {
       const who = ev.endpoint ? `, answered by wstrace endpoint "${String(ev.endpoint)}"` : '';
       return row(t, p, `${String(ev.status)} ${String(ev.statusText)} in ${ms(ev.ms)}${who}`);
     }
-    case 'open':
-      return row(t, p, `subprotocol ${String(ev.subprotocol ?? 'none')}, extensions ${String(ev.extensions ?? 'none')}`);
+    case 'open': {
+      const expect = ev.expect ? `; expect ${String(ev.expect)} (${String(ev.expectWhy)})` : '';
+      return row(t, p, `subprotocol ${String(ev.subprotocol ?? 'none')}, extensions ${String(ev.extensions ?? 'none')}${expect}`);
+    }
     case 'close':
+      if (ev.skipped) return row(t, p, String(ev.reason));
       if (ev.by === 'peer') return row(t, p, `by the peer: ${String(ev.code)} ${closeCodeName(Number(ev.code))}${ev.reason ? ` "${String(ev.reason)}"` : ''}`);
       return row(t, p, ev.answered ? `${String(ev.code)} ${closeCodeName(Number(ev.code))} answered in ${ms(ev.ms)}` : `NO ANSWER to our close frame after ${ms(ev.ms)}: ${String(ev.reason)}`);
     default:
@@ -98,7 +112,9 @@ function renderResult(ev: Event): string[] {
   const echoes = ev.echoes as { sent: number; matched: number };
   const rtt = ev.rttMs as { min: number; avg: number; max: number } | null;
   const parts = [`ok: ${String(ev.url)} upgraded (101)`];
-  if (echoes.sent) parts.push(`${echoes.matched}/${echoes.sent} echoes matched${rtt ? ` (rtt min/avg/max ${rtt.min.toFixed(1)}/${rtt.avg.toFixed(1)}/${rtt.max.toFixed(1)} ms)` : ''}`);
+  const messages = ev.messages as { sent: number; received: number } | undefined;
+  if (ev.expect === 'any' && messages) parts.push(`${messages.sent} sent, ${messages.received} received${ev.pongMs !== null ? `, pong in ${Number(ev.pongMs).toFixed(1)} ms` : ''}`);
+  else if (echoes.sent) parts.push(`${echoes.matched}/${echoes.sent} echoes matched${rtt ? ` (rtt min/avg/max ${rtt.min.toFixed(1)}/${rtt.avg.toFixed(1)}/${rtt.max.toFixed(1)} ms)` : ''}`);
   if (ev.closeCode !== null) parts.push(`closed ${String(ev.closeCode)}`);
   return [parts.join(', ')];
 }

@@ -1,19 +1,16 @@
 import { InputError } from '../errors.js';
-import { list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { reporterFor } from '../report/output.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { bisect, buildHops, STRATEGIES, type Strategy } from '../bisect/index.js';
 
-export interface BisectCommandArgs extends GlobalArgs {
+export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs {
   urls?: string[];
   name?: string[];
-  header?: string[];
   'hop-header'?: string[];
   strategy: string;
-  message?: string;
   repeat: number;
-  insecure: boolean;
-  ca?: string;
 }
 
 /** Largest --repeat: each probe is a full handshake + echo, and they run in sequence per hop. */
@@ -31,9 +28,10 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
   if (repeat > 1 && strategy !== 'all') {
     throw new InputError('ERR_BAD_REPEAT', '--repeat needs --strategy all: binary search trusts one probe per URL');
   }
-  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: list(args.header), hopHeaders: list(args['hop-header']) });
+  const { headers, ...connection } = parseConnection(args);
+  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers, hopHeaders: list(args['hop-header']) });
   const result = await bisect(
-    { hops, strategy, repeat, timeoutMs: timeoutMs(args), message: args.message, insecure: args.insecure, ca: readFileArg(args.ca, '--ca') },
+    { hops, strategy, repeat, timeoutMs: timeoutMs(args), connection },
     reporterFor(args.json, renderBisectEvent),
   );
   process.exitCode = result.ok ? 0 : 1;

@@ -1,25 +1,21 @@
 import { InputError } from '../errors.js';
-import { headersFrom, list, readFileArg, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';
 import { parseWsUrl } from '../net/url.js';
-import { isToken } from '../net/header.js';
 import { reporterFor } from '../report/output.js';
 import { renderProbeEvent } from '../report/probe.js';
 import { selectChecks } from '../probe/registry.js';
-import { runProbe } from '../probe/run.js';
+import { probeConnection, runProbe } from '../probe/run.js';
 
-export interface ProbeCommandArgs extends GlobalArgs {
+export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs {
   url: string;
   check?: string[];
   all: boolean;
   'max-wait': string;
   keepalive?: string;
   'max-size': string;
-  subprotocol?: string[];
-  header?: string[];
-  insecure: boolean;
-  ca?: string;
 }
 
 /** Buffers this large are already unwieldy; a probe does not need more to find a cap. */
@@ -35,10 +31,14 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
   if (maxSize < 1 || maxSize > MAX_SIZE_LIMIT) {
     throw new InputError('ERR_BAD_SIZE', `bad --max-size "${args['max-size']}": use 1 byte to 256M`);
   }
-  const subprotocols = list(args.subprotocol);
-  for (const p of subprotocols) if (!isToken(p)) throw new InputError('ERR_BAD_SUBPROTOCOL', `bad --subprotocol "${p}": must be an HTTP token`);
-  const headers = headersFrom(args.header);
-  const ca = readFileArg(args.ca, '--ca');
+  const connection = parseConnection(args);
+  // probe sends its own messages (each check its own) and knows what each should get back.
+  const unused = (['message', 'size', 'expect'] as const).filter((k) => args[k] !== undefined);
+  if (args.binary) unused.push('binary' as never);
+  if (parseDuration(args.wait ?? '0s', '--wait') > 0) unused.push('wait' as never);
+  if (unused.length) {
+    throw new InputError('ERR_USAGE', `--${unused[0]} is for client and bisect: probe's checks send their own messages and know what each must get back`);
+  }
 
   const reporter = reporterFor(args.json, renderProbeEvent);
   // The header is for people watching long checks; NDJSON stays `check`… then `result`.
@@ -49,7 +49,7 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     });
   }
   const result = await runProbe(
-    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, subprotocols, headers, tls: { insecure: args.insecure, ...(ca ? { ca } : {}) } },
+    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, ...probeConnection(connection) },
     reporter,
   );
   process.exitCode = result.ok ? 0 : 1;

@@ -191,6 +191,19 @@ export function wrongAcceptServer(): Promise<PeerServer & { sent: { key: string;
   return Object.assign(peer, { sent }).listen() as Promise<PeerServer & { sent: { key: string; wrongAccept: string }[] }>;
 }
 
+/** A valid 101, then reads everything and never writes again: no pong, no close (a flow black-holed after the upgrade). */
+export function deafServer(): Promise<PeerServer & { received: number }> {
+  const peer = Object.assign(new PeerServer((socket) => {
+    readHead(socket).then((head) => {
+      const key = header(head, 'sec-websocket-key') ?? '';
+      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n\r\n`);
+      socket.on('data', (d: Buffer) => (peer.received += d.length));
+      socket.on('end', () => socket.end());
+    }, () => socket.destroy());
+  }), { received: 0 });
+  return peer.listen();
+}
+
 /** A valid 101, then bytes that are not a WebSocket frame (reserved opcode, RSV bits, a huge length). */
 export function garbageAfter101Server(garbage = Buffer.from([0xff, 0xff, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03])): Promise<PeerServer> {
   const peer = new PeerServer((socket) => {

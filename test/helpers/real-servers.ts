@@ -224,13 +224,13 @@ interface Spawned {
   hasExited: () => boolean;
 }
 
-function spawnServer(bin: string, args: string[], maxLifetimeMs: number, cwd: string): Spawned {
+function spawnServer(bin: string, args: string[], maxLifetimeMs: number, cwd: string, env?: NodeJS.ProcessEnv): Spawned {
   const timeoutBin = isExecutableFile('/usr/bin/timeout') ? '/usr/bin/timeout' : onPath('timeout');
   const lifetimeSec = Math.max(1, Math.ceil(maxLifetimeMs / 1000));
   const [cmd, argv] = timeoutBin
     ? [timeoutBin, ['--kill-after=5', String(lifetimeSec), bin, ...args]]
     : [bin, args];
-  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, argv, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   let out = '';
   const append = (chunk: Buffer): void => {
     out += chunk.toString('utf8');
@@ -300,34 +300,45 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
   if (bin === null) {
     throw new Error(`${spec.kind} is not installed: apt-get install ${DEBIAN_PACKAGE[spec.kind]}`);
   }
-  const templatePath = path.join(REAL_FIXTURES_DIR, spec.template);
-  const template = await readFile(templatePath, 'utf8');
-  const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
-  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
-  const name = `${spec.kind}-${spec.variant}`;
-  installExitHooks();
-
-  let lastError: Error | undefined;
-  // A port from freePort() can be grabbed by someone else before the server binds it;
-  // retry a couple of times with a fresh port when that is what went wrong.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
-    const port = await freePort();
+  const template = await readFile(path.join(REAL_FIXTURES_DIR, spec.template), 'utf8');
+  return launch(`${spec.kind}-${spec.variant}`, opts, async (prefix, port) => {
     const configPath = path.join(prefix, spec.configName);
     const rendered = template
       .replaceAll('{{LISTEN_PORT}}', String(port))
       .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
       .replaceAll('{{PREFIX}}', prefix);
     await writeFile(configPath, rendered);
+    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles };
+  });
+}
 
-    const sp = spawnServer(bin, spec.args(prefix, configPath), maxLifetimeMs, prefix);
+/** What to run in a fresh private `prefix` listening on `port`. */
+type Prepare = (prefix: string, port: number) => Promise<{ bin: string; args: string[]; logFiles: string[]; env?: NodeJS.ProcessEnv }>;
+
+/**
+ * Starts one real server process in its own temp dir and process group on a free loopback port,
+ * and resolves once the port accepts TCP. A port grabbed by someone else between freePort() and
+ * the bind is retried with a fresh one.
+ */
+export async function launch(name: string, opts: StartOptions, prepare: Prepare): Promise<RealServer> {
+  const maxLifetimeMs = opts.maxLifetimeMs ?? 600_000;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 10_000;
+  installExitHooks();
+
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const prefix = mkdtempSync(path.join(os.tmpdir(), `wstrace-${name}-`));
+    const port = await freePort();
+    const { bin, args, logFiles, env } = await prepare(prefix, port);
+
+    const sp = spawnServer(bin, args, maxLifetimeMs, prefix, env);
     const tracked: Tracked = { child: sp.child, prefix };
     live.add(tracked);
 
     let stopping: Promise<void> | undefined;
     const collectLogs = async (): Promise<string> => {
       const parts = [`--- ${name} process output ---\n${sp.output()}`];
-      for (const f of spec.logFiles) {
+      for (const f of logFiles) {
         const text = await readIfExists(path.join(prefix, f));
         if (text) parts.push(`--- ${name} ${f} ---\n${text}`);
       }
@@ -411,6 +422,22 @@ export function startHaproxy(
     upstreamPort,
     opts,
   );
+}
+
+// ---------------------------------------------------------------------------------------
+// Python websockets application server (fixtures/real/py-app-server.py)
+
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
+
+/** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
+export function startPyApp(mode: PyAppMode, arg?: string, opts: StartOptions = {}): Promise<RealServer> {
+  const py = findBinary('python3-websockets');
+  if (py === null) return Promise.reject(new Error('python3-websockets is not installed: apt-get install python3-websockets'));
+  return launch(`py-${mode}`, opts, async (_prefix, port) => ({
+    bin: py, args: [PY_APP_SERVER, String(port), mode, ...(arg === undefined ? [] : [arg])], logFiles: [],
+    env: systemPythonEnv({ PYTHONUNBUFFERED: '1' }),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------
