@@ -5,6 +5,7 @@ import { hang } from './hang.js';
 import { status } from './status.js';
 import { idleTimeout } from './idle-timeout.js';
 import { maxLifetime } from './max-lifetime.js';
+import { drain } from './drain.js';
 import { maxMessage } from './max-message.js';
 import { dropClose } from './drop-close.js';
 import { dropPong } from './drop-pong.js';
@@ -20,7 +21,7 @@ import { corruptRsv1 } from './corrupt-rsv1.js';
 
 /** Every fault kind by name, in README order. Each lives in its own file next to this one. */
 export const FAULT_KINDS: FaultKind[] = [
-  stripUpgrade, hang, status, idleTimeout, maxLifetime, maxMessage, dropClose, dropPong, blackhole,
+  stripUpgrade, hang, status, idleTimeout, maxLifetime, drain, maxMessage, dropClose, dropPong, blackhole,
   latency, bandwidth, resetAfter, slicer, stripHeader, setHeader, stripExtensions, corruptRsv1,
 ];
 
@@ -52,6 +53,7 @@ export const FAULT_TRAITS: Record<string, FaultTraits> = {
   status: CONNECTION,
   'idle-timeout': { ...CONNECTION, stream: 'both', streamMeans: 'whose traffic restarts the timer', legacy: { how: 'param', spelling: 'reset' } },
   'max-lifetime': CONNECTION,
+  drain: CONNECTION,
   'max-message': { per: 'connection', live: true },
   'drop-close': { stream: 'both', per: 'frame', live: true, legacy: { how: 'value', spelling: '=up|down|both' } },
   'drop-pong': { stream: 'both', per: 'frame', live: true },
