@@ -4,7 +4,8 @@
  * to start a frame-aware fault on the first byte of a frame, never inside one.
  */
 export class FrameBoundaries {
-  readonly #head = Buffer.alloc(14);
+  // From the shared pool: one per tunnel direction, so a small slice rather than its own allocation.
+  readonly #head = Buffer.allocUnsafe(14);
   #headLen = 0;
   #payloadLeft = 0;
   #lost = false;

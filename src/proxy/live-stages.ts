@@ -18,8 +18,11 @@ import { Gate } from './faults/gate.js';
  */
 export class LiveStages extends Duplex {
   readonly #stages: Transform[] = [];
-  /** The list's exit: what the last stage (or the input, with none) produces becomes our output. */
-  readonly #sink: Writable;
+  /**
+   * The list's exit once a stage has been linked: what the last stage produces becomes our
+   * output. Made on first use: most tunnels never get a stage, and an idle tunnel's memory counts.
+   */
+  #sink: Writable | undefined;
   readonly #frames = new FrameBoundaries();
   /** Stages waiting for a frame boundary to be put in front. */
   readonly #waiting: Transform[] = [];
@@ -34,14 +37,15 @@ export class LiveStages extends Duplex {
   #held: (() => void) | undefined;
   #readMore: (() => void) | undefined;
 
-  constructor() {
-    super();
-    this.#sink = new Writable({
-      write: (chunk: Buffer, _enc, callback) => {
-        if (this.push(chunk)) callback();
-        else this.#readMore = callback;
-      },
-    });
+  #out(): Writable {
+    this.#sink ??= new Writable({ write: (chunk: Buffer, _enc, callback) => this.#emit(chunk, callback) });
+    return this.#sink;
+  }
+
+  /** Our output, with backpressure: `callback` runs when the reader wants more. */
+  #emit(chunk: Buffer, callback: () => void): void {
+    if (this.push(chunk)) callback();
+    else this.#readMore = callback;
   }
 
   /** How many stages are in the list now (waiting ones excluded). */
@@ -93,6 +97,8 @@ export class LiveStages extends Duplex {
     if (at >= chunk.length) return callback();
     const rest = at ? chunk.subarray(at) : chunk;
     this.#frames.advance(rest);
+    // No stage ever linked: straight to the output, the cost of a tunnel without faults.
+    if (!this.#sink && !this.#stages.length) return this.#emit(rest, () => callback());
     const head = this.#head;
     if (head.write(rest)) callback();
     else whenDrained(head, () => callback());
@@ -107,10 +113,12 @@ export class LiveStages extends Duplex {
         if (this.destroyed) return callback();
         const s = stages[i];
         if (!s) {
-          this.#sink.end(() => {
+          const done = () => {
             this.push(null);
             callback();
-          });
+          };
+          if (this.#sink) this.#sink.end(done);
+          else done();
           return;
         }
         s.once('end', () => step(i + 1));
@@ -122,14 +130,14 @@ export class LiveStages extends Duplex {
 
   override _destroy(err: Error | null, callback: (error: Error | null) => void): void {
     for (const s of [...this.#stages, ...this.#waiting.splice(0)]) s.destroy();
-    this.#sink.destroy();
+    this.#sink?.destroy();
     this.#held = undefined;
     this.#readMore = undefined;
     callback(err);
   }
 
   get #head(): Writable {
-    return this.#stages[0] ?? this.#sink;
+    return this.#stages[0] ?? this.#out();
   }
 
   #linkWaiting(): void {
@@ -139,7 +147,7 @@ export class LiveStages extends Duplex {
 
   #link(stage: Transform, index: number): void {
     const prev = this.#stages[index - 1];
-    const next = this.#stages[index] ?? this.#sink;
+    const next = this.#stages[index] ?? this.#out();
     if (prev) {
       prev.unpipe(next);
       prev.pipe(stage, { end: false });
@@ -164,7 +172,7 @@ export class LiveStages extends Duplex {
     const i = this.#stages.indexOf(stage);
     if (i < 0 || this.destroyed) return resolve();
     const prev = this.#stages[i - 1];
-    const next = this.#stages[i + 1] ?? this.#sink;
+    const next = this.#stages[i + 1] ?? this.#out();
     if (prev) prev.unpipe(stage);
     else this.#holding = true;
     this.#stages.splice(i, 1);
