@@ -1,11 +1,14 @@
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
+import { identify } from '../diagnose/identify.js';
 import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
+import { warmUp } from './warmup.js';
 import { preview } from './liveness.js';
+import { downgradeVerdict, hopTrace, refineByTrace, type HopTrace } from './trace.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
@@ -27,6 +30,8 @@ export interface ClientResult {
   closeCode: number | null;
   /** The endpoint's handshake report, when asked for and available. */
   report: unknown;
+  /** What each wstrace hop (and the endpoint) received of the handshake, and every change. */
+  trace: HopTrace | null;
   totalMs: number;
   verdict?: Verdict;
 }
@@ -38,17 +43,30 @@ export interface ClientResult {
  */
 export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
   const o = resolveClientOptions(opts);
+  await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
     ok: false, url: o.target.url.href, status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
-    pongMs: null, rttMs: null, closeCode: null, report: null, totalMs: 0,
+    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
+  if (trace && trace.points.length > 1) {
+    result.trace = trace;
+    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
+  }
+  const downgrade = trace ? downgradeVerdict(trace) : undefined;
   if (!outcome.ok) {
-    result.verdict = await confirm(o, outcome.verdict);
+    result.verdict = outcome.verdict.code === 'version-downgrade' ? outcome.verdict
+      : downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
+  } else if (downgrade) {
+    result.verdict = downgrade;
+    const c = await closeHandshake(outcome.ws, o.timeoutMs);
+    result.closeCode = c.code;
+    emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
   } else {
     const ws = outcome.ws;
     result.expect = o.expect ?? (outcome.answer.endpoint ? 'echo' : 'any');
@@ -90,6 +108,7 @@ async function converse(
   let lastTraffic = openedAt;
   const ctx: CloseContext = {
     marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,
+    software: identify({ status: 101, headers: outcome.answer.headers, body: '' }),
     ageMs: () => performance.now() - openedAt,
     idleMs: () => performance.now() - lastTraffic,
   };
@@ -141,7 +160,7 @@ async function converse(
     result.echoes.sent++;
     result.messages.sent++;
     lastTraffic = performance.now();
-    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
+    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs, outcome.clock);
     if (r.kind === 'value') {
       result.messages.received++;
       const ok = r.value.data.equals(payload) && r.value.binary === o.binary;

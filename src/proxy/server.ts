@@ -10,7 +10,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort, toHttpBase, type WsTarget } from '../net/url.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
 import { headerTokens } from '../net/header.js';
-import { answerRaw } from './answer.js';
+import { answerRaw, upstreamFailure } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, RequestContext } from './faults/fault.js';
@@ -87,12 +87,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
 
   // ---- plain HTTP: forwarded with Via on the request and the response
   proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
-    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
+    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers), req));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
   });
   // The response's Via entry says what this hop saw of the request, like the request's does.
   proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
-    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, hasUpgradeHeaders(req.headers));
+    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, hasUpgradeHeaders(req.headers), req);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isLoop(name, req.headers.via)) return loopAnswer(res);
@@ -125,14 +125,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
     up.timer = setTimeout(() => {
       up.proxyReq?.destroy();
-      reject(up, 504, `upstream ${up.target} did not answer the upgrade within ${timeoutMs} ms`);
+      reject(up, 504, `upstream ${up.target} did not answer the upgrade within ${timeoutMs} ms`, { upstream: up.target, failure: 'handshake-timeout' });
     }, timeoutMs);
     byRequest.set(req, up);
     proxy.ws(req, client, head, { target: up.target }, (err: Error) => {
       if (up.finished) return;
       log.warn({ target: up.target, err: err.message }, 'upstream failed for upgrade');
       // http-proxy would end() the socket and leak it (#1510); we answer and destroy.
-      if (up.status === undefined) reject(up, 502, `upstream ${up.target}: ${messageOf(err)}`);
+      if (up.status === undefined) reject(up, 502, `upstream ${up.target}: ${messageOf(err)}`, { upstream: up.target, ...upstreamFailure(err) });
       else finish(up, `upstream error: ${err.message}`);
     });
   });
@@ -141,14 +141,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     const up = byRequest.get(req);
     if (!up) return;
     up.proxyReq = proxyReq;
-    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
+    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers), req));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
     for (const { fault } of up.faults) fault.editUpgradeRequest?.(proxyReq, req);
     // Registered before http-proxy's own listeners, so these run first and can edit the headers it writes.
     proxyReq.on('response', (res: IncomingMessage) => {
       clearTimeout(up.timer);
       up.status = res.statusCode;
-      res.headers.via = appendVia(res.headers.via, name, true);
+      res.headers.via = appendVia(res.headers.via, name, true, req);
       // http-proxy 1.18.1 re-sends the upstream's head verbatim but pipes the *decoded* body:
       // a chunked 404 (nginx, FastAPI) would reach the client as garbage chunk sizes. Send the
       // body as-is and delimit it by closing, which is what HTTP/1.1 allows without a length.
@@ -161,7 +161,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
       clearTimeout(up.timer);
       up.status = 101;
-      res.headers.via = appendVia(res.headers.via, name, true);
+      res.headers.via = appendVia(res.headers.via, name, true, req);
       for (const { fault } of up.faults) fault.editUpgradeResponse?.(res.headers);
       byUpstream.set(upstream, up);
       upstream.on('error', (err: Error) => log.debug({ err: err.message }, 'upstream socket error'));
@@ -196,12 +196,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     return { hop: name, kind, req, log, answer, hold };
   }
 
-  function reject(up: Upgrade, status: number, message: string): void {
+  function reject(up: Upgrade, status: number, message: string, fields: Record<string, unknown> = {}): void {
     clearTimeout(up.timer);
     if (up.finished) return;
     up.status = status;
     log.info({ status, message, ms: ms(up) }, 'upgrade answered by this hop');
-    answerRaw(up.client, status, name, message, { Via: appendVia(undefined, name, true) });
+    answerRaw(up.client, status, name, message, { Via: appendVia(undefined, name, true) }, fields);
     finish(up, `answered ${status}`);
   }
 
