@@ -1,5 +1,7 @@
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { parsePort, parseWsUrl } from '../net/url.js';
+import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
+import { parseListen } from '../net/listen.js';
+import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
@@ -21,6 +23,7 @@ export interface ProxyCommandArgs extends GlobalArgs, ControlArgs {
   fault?: string[];
   'trace-frames': boolean;
   xfwd: boolean;
+  listen?: string;
 }
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
@@ -34,6 +37,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     targets,
     host: args.host,
     port: parsePort(args.port),
+    socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
     ...(args.name ? { name: args.name } : {}),
     faults,
     xfwd: args.xfwd,
@@ -57,7 +61,10 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   }
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
   const served = serveUntilSignal({ close: async () => void (await Promise.all([api?.close(), proxy.close()])) }, reporter);
-  reporter.emit({ event: 'listening', url: proxy.url, name: proxy.name, port: proxy.port, targets: targets.map((t) => t.url.href), faults: faults.map((f) => f.spec), ...(api ? { api: api.url } : {}) });
+  reporter.emit({
+    event: 'listening', url: proxy.url, name: proxy.name, port: args.listen ? null : proxy.port, targets: targets.map(displayUrl), upstreams: targets.map(describeUpstream),
+    faults: faults.map((f) => f.spec), ...(api ? { api: api.url } : {}),
+  });
   await served;
 }
 
@@ -65,7 +72,7 @@ function render(ev: Event): string[] | undefined {
   if (ev.event === 'listening') {
     const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
     const api = ev.api ? `  api: ${String(ev.api)}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.targets as string[]).join(', ')}${faults}${api}`];
+    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}${api}`];
   }
   if (ev.event === 'fault') return renderFaultChange(ev);
   if (ev.event === 'frame') {
