@@ -12,6 +12,9 @@ export const chainCommand: CommandModule<GlobalArgs, ChainCommandArgs> = {
       .option('fault', { type: 'string', array: true, describe: 'INDEX:SPEC — fault SPEC on hop INDEX (1 = outermost; repeatable)' })
       .option('name-prefix', { type: 'string', default: 'hop-', describe: 'hop names are <prefix>1, <prefix>2… (outermost first)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address every layer listens on' })
+      .option('api', { type: 'string', describe: 'serve the fault control API on PORT or HOST:PORT (loopback; off by default; see docs/api-faults.md)' })
+      .option('api-host', { type: 'string', describe: 'bind the control API to this non-loopback address (it has no authentication)' })
+      .option('seed', { type: 'number', describe: 'seed for toxicity draws, to replay a run (default random)' })
       .option('trace-frames', { type: 'boolean', default: false, describe: 'print every WebSocket frame every hop sees' })
       .example('$0 chain --hops 3 --fault 2:strip-upgrade', 'three hops; the middle one drops Upgrade/Connection')
       .example('$0 chain fixtures/nginx-idle-60s.json --json', 'a real case from the catalogue, NDJSON') as Argv<ChainCommandArgs>,

@@ -15,6 +15,9 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
       .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; see README)' })
       .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })
       .option('upstream-http', { type: 'string', default: '1.1', describe: 'HTTP version to the upstream: 1.1 (Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://) or same (as the client spoke). Clients may use either' })
+      .option('api', { type: 'string', describe: 'serve the fault control API on PORT or HOST:PORT (loopback; off by default; see docs/api-faults.md)' })
+      .option('api-host', { type: 'string', describe: 'bind the control API to this non-loopback address (it has no authentication)' })
+      .option('seed', { type: 'number', describe: 'seed for toxicity draws, to replay a run (default random)' })
       .option('xfwd', { type: 'boolean', default: false, describe: 'add X-Forwarded-For/-Host/-Proto' })
       .example('$0 proxy --target ws://127.0.0.1:8080 --name edge', 'one hop in front of the echo endpoint')
       .example('$0 proxy --target ws://127.0.0.1:8080 --fault strip-upgrade', 'behave like a proxy that drops Upgrade/Connection') as Argv<ProxyCommandArgs>,

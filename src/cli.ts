@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
     .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase (ms, s, m)' })
     .command(commands)
-    .demandCommand(1, 'name a command: echo, client, proxy, chain, bisect, probe, watch')
+    .demandCommand(1, 'name a command: echo, client, proxy, chain, bisect, probe, watch, fault')
     .strict()
     .recommendCommands()
     .version(pkg.version)

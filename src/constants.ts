@@ -29,3 +29,7 @@ export const MAX_HEAD_BYTES = 64 * 1024;
 export const TUNNEL_DRAIN_MS = 1_000;
 /** How long a server waits for open connections when stopping before destroying them. */
 export const SHUTDOWN_GRACE_MS = 500;
+/** A fault stage removed from a live tunnel hands on what it holds (queued latency, a partial frame) within this, or it is dropped. */
+export const LIVE_DRAIN_MS = 10_000;
+/** The control API: a request body larger than this is refused (413); fault specs are short. */
+export const API_MAX_BODY_BYTES = 64 * 1024;

@@ -16,6 +16,7 @@ test('npm pack ships the CLI, the topologies and the licence, and no keys or tes
   const files = pack.files.map((f) => f.path);
   assert.ok(files.includes('dist/src/cli.js'), 'the bin is shipped');
   assert.ok(files.includes('LICENSE'), 'the licence is shipped');
+  assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'), 'the library entry and its types are shipped');
   const topologies = readdirSync(`${REPO_ROOT}/fixtures`).filter((f) => f.endsWith('.json'));
   for (const t of topologies) assert.ok(files.includes(`fixtures/${t}`), `topology ${t} is shipped`);
   const unwanted = files.filter((f) => /\.pem$|\.key$|^dist\/test\/|^dist\/bench\/|^test\/|^bench\/|^fixtures\/(real|tls)\//.test(f));

@@ -9,6 +9,10 @@ import { startProxy, type TestProxy } from '../proxy/server.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import type { Fault } from '../proxy/faults/fault.js';
 import type { FrameEvent } from '../proxy/frame-log.js';
+import type { FaultChange } from '../proxy/hop-faults.js';
+import { localHop } from '../control/local.js';
+import { startControlApi } from '../control/api-server.js';
+import type { HopHandle } from '../control/types.js';
 import { DEFAULT_NAME_PREFIX, type Layer, type Topology } from './topology.js';
 
 export interface ChainOptions {
@@ -22,12 +26,22 @@ export interface ChainOptions {
   traceFrames?: boolean;
   /** Called for every frame a hop sees when traceFrames is on. */
   onFrame?: (ev: FrameEvent) => void;
+  /** Seed for the hops' toxicity draws (hop i, from 1, uses seed + i): the same run twice. */
+  seed?: number;
+  /** Serve the control API (docs/api-faults.md) on this address; port 0 picks one. Off by default. */
+  api?: { host?: string; port?: number };
+  /** Every change to any hop's faults. */
+  onFaultChange?: (change: FaultChange) => void;
   logger?: Logger;
 }
 
 export interface Chain {
   /** Outermost hop first, the echo endpoint last. */
   layers: Layer[];
+  /** Control a hop's faults while traffic flows; throws InputError for a name not in the chain. */
+  hop(name: string): HopHandle;
+  /** The control API's URL (`http://127.0.0.1:PORT`) when `api` was asked for. */
+  api?: string;
   /** Stops every layer (outermost first, so nothing new flows inward). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -82,6 +96,7 @@ export async function startChain(topology: Topology, opts: ChainOptions = {}): P
     started.push(echo);
     const path = new URL(echo.url).pathname;
     const layers: Layer[] = [{ name: endpointName, url: echo.url, faults: [] }];
+    const handles: HopHandle[] = [];
     let target = parseWsUrl(`ws://${formatHostPort(host, echo.port)}`);
     // Innermost hop first: each one needs the address of the layer behind it.
     for (let i = topology.hops.length - 1; i >= 0; i--) {
@@ -95,14 +110,26 @@ export async function startChain(topology: Topology, opts: ChainOptions = {}): P
         traceFrames: opts.traceFrames ?? false,
         ...(opts.onFrame ? { onFrame: opts.onFrame } : {}),
         ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed + i + 1 } : {}),
+        ...(opts.onFaultChange ? { onFaultChange: opts.onFaultChange } : {}),
         logger: log.child({ layer: names[i]! }),
       });
       started.push(proxy);
+      handles.unshift(localHop(proxy.name, `${proxy.url}${path}`, proxy.faults));
       layers.unshift({ name: proxy.name, url: `${proxy.url}${path}`, faults: faults[i]!.map((f) => f.spec) });
       target = parseWsUrl(proxy.url);
     }
+    const api = opts.api
+      ? await startControlApi({ hops: handles, host: opts.api.host ?? host, port: opts.api.port ?? 0, ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}), logger: log.child({ layer: 'api' }) })
+      : undefined;
+    if (api) started.push(api);
+    const hop = (name: string): HopHandle => {
+      const h = handles.find((x) => x.name === name);
+      if (!h) throw new InputError('ERR_UNKNOWN_HOP', `unknown hop "${name}": the chain has ${handles.map((x) => x.name).join(', ')}`);
+      return h;
+    };
     let closing: Promise<void> | undefined;
-    return { layers, close: () => (closing ??= closeAll()) };
+    return { layers, hop, ...(api ? { api: api.url } : {}), close: () => (closing ??= closeAll()) };
   } catch (e) {
     await closeAll();
     throw e;

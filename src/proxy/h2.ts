@@ -15,6 +15,7 @@ import { appendVia, isLoop } from './hop-headers.js';
 import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, OutgoingHeaders } from './faults/fault.js';
+import type { Drawn } from './hop-faults.js';
 import { addFrameTap, type FrameEvent } from './frame-log.js';
 
 /**
@@ -41,7 +42,9 @@ export interface ConverterOptions {
   hop: () => string;
   upstreamHttp: UpstreamHttp;
   pickTarget: () => WsTarget;
-  faults: Fault[];
+  /** The hop's faults for one new connection (toxicity drawn once), and how its tunnel gets their stages. */
+  draw: () => Drawn;
+  attach: (tunnel: Tunnel, drawn: Drawn) => void;
   timeoutMs: number;
   log: Logger;
   traceFrames?: boolean | undefined;
@@ -133,23 +136,25 @@ export class Converter {
     this.open.add(owner);
     downDuplex.once('close', () => this.open.delete(owner));
     if (isLoop(name, r.via)) return this.answer(down, 508, `Via already names "${name}": a loop, or two hops share this name (use --name)`);
+    const drawn = this.o.draw();
+    const faults: Fault[] = drawn.map((e) => e.fault);
     let answered = false;
     const ctx = {
       hop: name, kind: 'upgrade' as const, req, log: this.o.log,
       answer: (status: number, message: string) => ((answered = true), this.answer(down, status, message)),
       hold: () => this.o.log.info({ url: r.path }, 'holding upgrade without answering (fault)'),
     };
-    if (this.o.faults.some((f) => f.onRequest?.(ctx) === 'handled') || answered) return;
+    if (faults.some((f) => f.onRequest?.(ctx) === 'handled') || answered) return;
     headers.via = appendVia(r.via, name, true, down.received);
     const target = this.o.pickTarget();
     const path = joinPath(target, r.path);
     const authority = r.authority || target.hostHeader;
     const version = this.o.upstreamHttp === 'same' ? down.kind : this.o.upstreamHttp;
-    const dial = version === '2' ? this.viaH2(target, path, authority, headers, req) : this.viaH1(target, path, authority, headers, req);
-    dial.then((up) => this.connected(down, up, target, owner), (err: unknown) => this.answer(down, 502, `upstream ${target.url.host}: ${messageOf(err)}`));
+    const dial = version === '2' ? this.viaH2(target, path, authority, headers, req, faults) : this.viaH1(target, path, authority, headers, req, faults);
+    dial.then((up) => this.connected(down, up, target, owner, drawn), (err: unknown) => this.answer(down, 502, `upstream ${target.url.host}: ${messageOf(err)}`));
   }
 
-  private connected(down: Downstream, up: UpstreamAnswer, target: WsTarget, owner: { destroy(): void }): void {
+  private connected(down: Downstream, up: UpstreamAnswer, target: WsTarget, owner: { destroy(): void }, drawn: Drawn): void {
     const name = this.o.hop();
     const downDuplex = down.kind === '2' ? down.stream : down.socket;
     if ('message' in up) return this.answer(down, up.status, `upstream ${target.url.host}: ${up.message}`);
@@ -165,7 +170,7 @@ export class Converter {
       this.o.log.info({ target: target.url.host, status: up.status }, 'upgrade refused upstream');
       return this.relayRefusal(down, up.status, headers, up.body, () => up.session?.close());
     }
-    for (const f of this.o.faults) f.editUpgradeResponse?.(headers);
+    for (const { fault } of drawn) fault.editUpgradeResponse?.(headers);
     if (down.kind === '2') {
       (down.stream as unknown as { respond(h: Record<string, unknown>): void }).respond({ ':status': 200, ...headers });
     } else {
@@ -178,7 +183,7 @@ export class Converter {
     const tunnel = new Tunnel(downDuplex, up.duplex);
     owner.destroy = () => tunnel.destroy('proxy stopping');
     this.o.log.info({ target: target.url.host, from: down.kind, to: up.protocol }, 'websocket converted');
-    for (const f of this.o.faults) f.onTunnel?.(tunnel, { hop: name, log: this.o.log });
+    this.o.attach(tunnel, drawn);
     if (this.o.traceFrames) addFrameTap(tunnel, name, this.o.log, this.o.onFrame);
     tunnel.once('closed', (stats) => {
       this.o.log.info({ target: target.url.host, ...stats }, 'tunnel closed');
@@ -188,14 +193,14 @@ export class Converter {
   }
 
   /** Upstream over HTTP/1.1: GET + Upgrade with a fresh key (RFC 6455 §4.1). */
-  private viaH1(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage): Promise<UpstreamAnswer> {
+  private viaH1(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage, faults: Fault[]): Promise<UpstreamAnswer> {
     return new Promise((resolve) => {
       const key = randomBytes(16).toString('base64');
       const req: ClientRequest = (target.secure ? httpsRequest : httpRequest)({
         ...(target.socketPath ? { socketPath: target.socketPath } : { host: target.host, port: target.port }), path, method: 'GET', rejectUnauthorized: false, servername: target.host,
         headers: { ...e2e, host: authority, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-key': key, 'sec-websocket-version': e2e['sec-websocket-version'] ?? '13' },
       });
-      for (const f of this.o.faults) f.editUpgradeRequest?.(req, incoming);
+      for (const f of faults) f.editUpgradeRequest?.(req, incoming);
       const timer = setTimeout(() => {
         req.destroy();
         resolve({ ok: false, status: 504, message: `did not answer the upgrade within ${this.o.timeoutMs} ms` });
@@ -218,7 +223,7 @@ export class Converter {
   }
 
   /** Upstream over HTTP/2: its own session (TLS with ALPN h2, or h2c), SETTINGS, then an extended CONNECT. */
-  private viaH2(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage): Promise<UpstreamAnswer> {
+  private viaH2(target: WsTarget, path: string, authority: string, e2e: Record<string, string>, incoming: IncomingMessage, faults: Fault[]): Promise<UpstreamAnswer> {
     return new Promise((resolve) => {
       const unix = target.socketPath;
       const session = h2Connect(`${target.secure ? 'https' : 'http'}://${target.url.host}`, {
@@ -242,7 +247,7 @@ export class Converter {
         };
         headers['sec-websocket-version'] ??= '13';
         const out = headerBag(headers);
-        for (const f of this.o.faults) f.editUpgradeRequest?.(out, incoming);
+        for (const f of faults) f.editUpgradeRequest?.(out, incoming);
         // A fault written for HTTP/1.1 (strip-upgrade sets Connection) must not make the h2 request malformed.
         for (const k of Object.keys(headers)) if (HOP_BY_HOP.has(k)) delete headers[k];
         let stream: ClientHttp2Stream;

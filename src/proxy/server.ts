@@ -19,6 +19,8 @@ import { answerRaw, upstreamFailure } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, RequestContext } from './faults/fault.js';
+import { seededRandom } from './faults/random.js';
+import { HopFaults, type Drawn, type FaultChange } from './hop-faults.js';
 import { addFrameTap, type FrameEvent } from './frame-log.js';
 
 export interface ProxyOptions {
@@ -30,6 +32,10 @@ export interface ProxyOptions {
   /** The hop's name in Via; default `proxy-<port>`. */
   name?: string;
   faults?: Fault[];
+  /** Seed for toxicity draws (replayable runs); default: a random one. */
+  seed?: number;
+  /** Every change to this hop's faults (control API or library), as an event. */
+  onFaultChange?: (change: FaultChange) => void;
   xfwd?: boolean;
   traceFrames?: boolean;
   /** With traceFrames: every frame this hop sees, as a structured event. */
@@ -48,6 +54,8 @@ export interface TestProxy {
   name: string;
   /** Open tunnels plus upgrades in flight. */
   readonly active: number;
+  /** This hop's faults: list, add, update, remove while traffic flows; per-hop counters. */
+  readonly faults: HopFaults;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,8 @@ interface Upgrade {
   status?: number;
   proxyReq?: ClientRequest;
   tunnel?: Tunnel;
+  /** The faults drawn for this connection when its request arrived. */
+  faults: Drawn;
   finished: boolean;
 }
 
@@ -69,7 +79,8 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const host = opts.host ?? DEFAULT_HOST;
   const log = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const faults = opts.faults ?? [];
+  const random = seededRandom(opts.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const control = new HopFaults(() => name, opts.faults ?? [], random, opts.onFaultChange);
   const targets = opts.targets.map(upstreamOf);
   let next = 0;
   const pickTarget = (): Upstream => targets[next++ % targets.length]!;
@@ -83,13 +94,15 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   ownRequestDeadlines(server, timeoutMs);
   // Clients may speak HTTP/1.1 or h2c (prior knowledge) on the same port; WebSockets over h2
   // (extended CONNECT) and any upgrade bound for an h2 upstream go through the converter.
+  // The SETTINGS are sent once per session: only the faults given at start-up can edit them.
   const h2Settings: { enableConnectProtocol?: boolean } = { enableConnectProtocol: true };
-  for (const f of faults) f.editH2Settings?.(h2Settings);
+  for (const f of opts.faults ?? []) f.editH2Settings?.(h2Settings);
   const h2 = createH2Server({ settings: h2Settings });
   const sessions = new Set<Http2Session>();
   const upstreamHttp = opts.upstreamHttp ?? '1.1';
   const converter = new Converter({
-    hop: () => name, upstreamHttp, pickTarget: () => opts.targets[next++ % opts.targets.length]!, faults, timeoutMs, log,
+    hop: () => name, upstreamHttp, pickTarget: () => opts.targets[next++ % opts.targets.length]!, timeoutMs, log,
+    draw: () => control.draw('upgrade'), attach: (tunnel, drawn) => control.attach(tunnel, drawn, log),
     traceFrames: opts.traceFrames, onFrame: opts.onFrame,
   });
   h2.on('session', (session: Http2Session) => {
@@ -114,7 +127,8 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isLoop(name, req.headers.via)) return loopAnswer(res);
     const ctx = requestContext('http', req, (status, message) => writeJson(res, status, message), () => holdSocket(req.socket));
-    if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
+    const faults = control.draw('http');
+    if (faults.some((e) => e.fault.onRequest?.(ctx) === 'handled')) return;
     const target = pickTarget();
     proxy.web(req, res, { target: target.request(req.url ?? '/') as never, ignorePath: true }, (err: Error) => {
       log.warn({ target: target.label, err: err.message }, 'upstream failed for plain request');
@@ -133,7 +147,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     // http-proxy adds no error listener until the upstream 101 (node-http-proxy #1468, #1439).
     client.on('error', (err: Error) => log.debug({ err: err.message }, 'client socket error'));
-    const up: Upgrade = { url: req.url ?? '/', client, target: '', t0: performance.now(), finished: false };
+    const up: Upgrade = { url: req.url ?? '/', client, target: '', t0: performance.now(), faults: control.draw('upgrade'), finished: false };
     upgrades.add(up);
     client.once('close', () => finish(up, 'client closed'));
     if (isLoop(name, req.headers.via)) return reject(up, 508, `Via already names "${name}": a loop, or two hops share this name (use --name)`);
@@ -148,7 +162,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       return converter.fromH1(req, client, head);
     }
     const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => holdUpgrade(up));
-    if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
+    if (up.faults.some((e) => e.fault.onRequest?.(ctx) === 'handled')) return;
     const upstream = pickTarget();
     up.target = upstream.label;
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
@@ -172,7 +186,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     up.proxyReq = proxyReq;
     proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers), req));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
-    for (const f of faults) f.editUpgradeRequest?.(proxyReq, req);
+    for (const { fault } of up.faults) fault.editUpgradeRequest?.(proxyReq, req);
     // Registered before http-proxy's own listeners, so these run first and can edit the headers it writes.
     proxyReq.on('response', (res: IncomingMessage) => {
       clearTimeout(up.timer);
@@ -200,7 +214,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
       clearTimeout(up.timer);
       up.status = 101;
       res.headers.via = appendVia(res.headers.via, name, true, req);
-      for (const f of faults) f.editUpgradeResponse?.(res.headers);
+      for (const { fault } of up.faults) fault.editUpgradeResponse?.(res.headers);
       byUpstream.set(upstream, up);
       upstream.on('error', (err: Error) => log.debug({ err: err.message }, 'upstream socket error'));
     });
@@ -219,7 +233,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     // The tunnel owns both sockets now; holding the request objects for the tunnel's whole life
     // cost ~3 KiB per idle tunnel (bench: memory per proxied connection).
     up.proxyReq = undefined;
-    for (const f of faults) f.onTunnel?.(tunnel, { hop: name, log });
+    control.attach(tunnel, up.faults, log);
     // After the faults: the tap sits on the client's side of them (what the client sent and got).
     if (opts.traceFrames) addFrameTap(tunnel, name, log, opts.onFrame);
     tunnel.once('closed', (stats) => {
@@ -298,6 +312,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     get active() {
       return upgrades.size + converter.active;
     },
+    faults: control,
     async close() {
       for (const up of upgrades) {
         up.tunnel?.destroy('proxy stopping');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Duplex, Transform } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { TUNNEL_DRAIN_MS } from '../constants.js';
 
 /** `up` = client → upstream (masked frames), `down` = upstream → client. */
@@ -14,12 +14,12 @@ export interface TunnelStats {
 
 /**
  * Owns both sockets of one proxied WebSocket after the 101. Faults and the frame tap insert
- * stages (Transforms) per direction before `start()`. One cleanup point: `destroy()`, reached
+ * stages (Transforms, or any Duplex) per direction before `start()`. One cleanup point: `destroy()`, reached
  * from either socket closing or erroring, from a fault, or from the proxy stopping; it emits
  * `closed` once with byte counts.
  */
 export class Tunnel extends EventEmitter {
-  private readonly stages: Record<Direction, Transform[]> = { up: [], down: [] };
+  private readonly stages: Record<Direction, Duplex[]> = { up: [], down: [] };
   private readonly t0 = performance.now();
   private drainTimer: NodeJS.Timeout | undefined;
   private finishTimer: NodeJS.Timeout | undefined;
@@ -39,7 +39,7 @@ export class Tunnel extends EventEmitter {
   }
 
   /** `first` puts the stage next to the source socket (the frame tap watches the client's side). */
-  addStage(direction: Direction, stage: Transform, position: 'first' | 'last' = 'last'): void {
+  addStage(direction: Direction, stage: Duplex, position: 'first' | 'last' = 'last'): void {
     if (position === 'first') this.stages[direction].unshift(stage);
     else this.stages[direction].push(stage);
   }
@@ -103,7 +103,7 @@ export class Tunnel extends EventEmitter {
   }
 }
 
-function chain(from: Duplex, stages: Transform[], to: Duplex): void {
+function chain(from: Duplex, stages: Duplex[], to: Duplex): void {
   let src: Duplex = from;
   for (const s of stages) src = src.pipe(s);
   src.pipe(to);

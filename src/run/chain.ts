@@ -9,8 +9,10 @@ import type { Event } from '../report/reporter.js';
 import { serveUntilSignal } from '../serve.js';
 import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../chain/index.js';
 import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
+import { controlFromArgs, type ControlArgs } from '../control/address.js';
+import { renderFaultChange } from './fault-events.js';
 
-export interface ChainCommandArgs extends GlobalArgs {
+export interface ChainCommandArgs extends GlobalArgs, ControlArgs {
   file?: string;
   hops?: number;
   fault?: string[];
@@ -33,6 +35,7 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
   const faults = list(args.fault);
   const topology = args.file !== undefined ? topologyFromFlags(0, faults, loadTopology(args.file)) : topologyFromFlags(args.hops ?? DEFAULT_HOPS, faults);
   const deadline = timeoutMs(args);
+  const control = controlFromArgs(args);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   const t0 = performance.now();
   const reporter = reporterFor(args.json, renderer());
@@ -42,13 +45,16 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
     timeoutMs: deadline,
     traceFrames: args['trace-frames'],
     onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    ...(control.seed !== undefined ? { seed: control.seed } : {}),
+    ...(control.api ? { api: control.api } : {}),
     logger,
   });
   // Signal handlers first: until a listener exists SIGINT kills node outright, and a caller that
   // reads the listening line may signal at once (on a loaded machine, before the next statement).
   const served = serveUntilSignal(chain, reporter);
   // `url` is the outermost layer, where clients connect: the same field every server's listening event has.
-  reporter.emit({ event: 'listening', url: chain.layers[0]!.url, layers: chain.layers, ...(topology.description ? { description: topology.description } : {}) });
+  reporter.emit({ event: 'listening', url: chain.layers[0]!.url, layers: chain.layers, ...(chain.api ? { api: chain.api } : {}), ...(topology.description ? { description: topology.description } : {}) });
   await served;
 }
 
@@ -61,12 +67,13 @@ function renderer(): (ev: Event) => string[] | undefined {
       nameWidth = Math.max(...layers.map((l) => l.name.length));
       const rows = layers.map((l, i) => [l.name, l.url, i === layers.length - 1 ? '(echo endpoint)' : l.faults.join(', ') || '-']);
       const head = `chain listening on ${String(ev.url)} (${layers.length - 1} hop(s) in front of the echo endpoint; stop: Ctrl-C)`;
-      return [head, ...(ev.description ? [`  ${String(ev.description)}`] : []), ...table(['name', 'url', 'faults'], rows).map((l) => `  ${l}`)];
+      return [head, ...(ev.api ? [`  control API: ${String(ev.api)}`] : []), ...(ev.description ? [`  ${String(ev.description)}`] : []), ...table(['name', 'url', 'faults'], rows).map((l) => `  ${l}`)];
     }
     if (ev.event === 'frame') {
       const f = ev as unknown as FrameEvent & { t: number };
       return [`${stamp(f.t)} ${f.hop.padEnd(nameWidth)} ${ARROW[f.dir]}  ${describeFrame(f)}`];
     }
+    if (ev.event === 'fault') return renderFaultChange(ev);
     if (ev.event === 'stopped') return [`stopped (${String(ev.signal)})`];
     return undefined;
   };

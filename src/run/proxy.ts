@@ -12,8 +12,12 @@ import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
 import { stamp } from '../report/format.js';
+import { controlFromArgs, type ControlArgs } from '../control/address.js';
+import { startControlApi } from '../control/api-server.js';
+import { localHop } from '../control/local.js';
+import { renderFaultChange } from './fault-events.js';
 
-export interface ProxyCommandArgs extends GlobalArgs {
+export interface ProxyCommandArgs extends GlobalArgs, ControlArgs {
   target: string[];
   host: string;
   port: number;
@@ -28,7 +32,8 @@ export interface ProxyCommandArgs extends GlobalArgs {
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const targets = list(args.target).map((t) => parseWsUrl(t, '--target'));
   refuseEmpty('--fault', 'expected kind, kind=value or kind:key=value,…');
-  const faults = list(args.fault).map(parseFaultSpec);
+  const faults = list(args.fault).map((s) => parseFaultSpec(s));
+  const control = controlFromArgs(args);
   const upstreamHttp = args['upstream-http'];
   if (upstreamHttp !== '1.1' && upstreamHttp !== '2' && upstreamHttp !== 'same') throw new InputError('ERR_BAD_HTTP', `bad --upstream-http "${upstreamHttp}": use 1.1, 2 or same`);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
@@ -46,14 +51,26 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     traceFrames: args['trace-frames'],
     // With --trace-frames every frame is an event on stdout (NDJSON with --json), not only a log line.
     onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    // Every change to the faults (through --api) is an event too.
+    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    ...(control.seed !== undefined ? { seed: control.seed } : {}),
     timeoutMs: timeoutMs(args),
     logger,
   });
+  let api: Awaited<ReturnType<typeof startControlApi>> | undefined;
+  if (control.api) {
+    try {
+      api = await startControlApi({ hops: [localHop(proxy.name, proxy.url, proxy.faults)], ...control.api, timeoutMs: timeoutMs(args), logger });
+    } catch (e) {
+      await proxy.close();
+      throw e;
+    }
+  }
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
-  const served = serveUntilSignal(proxy, reporter);
+  const served = serveUntilSignal({ close: async () => void (await Promise.all([api?.close(), proxy.close()])) }, reporter);
   reporter.emit({
     event: 'listening', url: proxy.url, name: proxy.name, port: args.listen ? null : proxy.port, targets: targets.map(displayUrl), upstreams: targets.map(describeUpstream),
-    faults: faults.map((f) => f.spec), upstreamHttp,
+    faults: faults.map((f) => f.spec), upstreamHttp, ...(api ? { api: api.url } : {}),
   });
   await served;
 }
@@ -61,8 +78,10 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
 function render(ev: Event): string[] | undefined {
   if (ev.event === 'listening') {
     const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}`];
+    const api = ev.api ? `  api: ${String(ev.api)}` : '';
+    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}${api}`];
   }
+  if (ev.event === 'fault') return renderFaultChange(ev);
   if (ev.event === 'frame') {
     const f = ev as unknown as FrameEvent;
     return [`${stamp(Number(ev.t))} ${ARROW[f.dir]}  ${describeFrame(f)}`];

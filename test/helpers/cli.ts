@@ -191,8 +191,12 @@ export async function startCliServer(t: Pick<TestContext, 'after'> | undefined, 
       clearTimeout(timer);
       child.stdout!.off('data', onData);
       child.off('exit', onExit);
-      if (e) reject(e);
-      else resolve(line!);
+      if (e) {
+        // A server that never said it listens is of no use, and one started for a shared suite
+        // (no `t`) would otherwise outlive the failed hook and keep this test process alive forever.
+        child.kill('SIGKILL');
+        reject(e);
+      } else resolve(line!);
     }
     child.stdout!.on('data', onData);
     child.once('exit', onExit);

@@ -27,7 +27,7 @@ const proxies: TestProxy[] = [];
 for (const g of config.groups) {
   proxies.push(
     await startProxy({
-      targets, name: g.name, faults: g.faults.map(parseFaultSpec), timeoutMs: config.timeoutMs, logger,
+      targets, name: g.name, faults: g.faults.map((s) => parseFaultSpec(s)), timeoutMs: config.timeoutMs, logger,
       ...(g.traceFrames ? { traceFrames: true, onFrame: () => {} } : {}),
     }),
   );

@@ -8,7 +8,7 @@ import { SpecReader } from './params.js';
  */
 export const bandwidth: FaultKind = {
   kind: 'bandwidth',
-  summary: 'limit each direction to this many bytes per second',
+  summary: 'limit the data rate to this many bytes per second per direction',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const rate = r.bytes(r.required('bytes per second such as 64k'), 'rate');

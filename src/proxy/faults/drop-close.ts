@@ -4,22 +4,22 @@ import { FrameStage } from './frame-stage.js';
 import { SpecReader } from './params.js';
 
 /**
- * `drop-close[=up|down|both]`: swallow close frames in that direction (default both), so the
- * closing side waits for an answer that never comes — a peer or hop that does not complete the
+ * `drop-close[:stream=up|down|both]`: swallow close frames in that direction (default both), so
+ * the closing side waits for an answer that never comes — a peer or hop that does not complete the
  * close handshake (RFC 6455 §7.1.2); the closer's own deadline is all that ends it.
+ * `drop-close=up` is the older spelling of `stream=up` (the registry maps it).
  */
 export const dropClose: FaultKind = {
   kind: 'drop-close',
-  summary: 'swallow close frames in this direction (up, down or both)',
+  summary: 'swallow close frames, so the close handshake never completes',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
-    const dir = r.oneOf(value, 'the direction', ['up', 'down', 'both'] as const, 'both');
+    r.oneOf(value, 'the direction', ['up', 'down', 'both'] as const, 'both');
     return {
       kind: 'drop-close',
       spec,
       onTunnel(tunnel, ctx) {
         for (const d of ['up', 'down'] as const) {
-          if (dir !== 'both' && dir !== d) continue;
           tunnel.addStage(d, new FrameStage((f, raw) => {
             if (f.opcode !== Opcode.CLOSE) return raw;
             ctx.log.info({ fault: spec, dir: d }, 'swallowed a close frame');

@@ -9,7 +9,7 @@ import { SpecReader } from './params.js';
  */
 export const dropPong: FaultKind = {
   kind: 'drop-pong',
-  summary: 'swallow pong frames in both directions',
+  summary: 'swallow pong frames; data still flows',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return {

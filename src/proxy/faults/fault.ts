@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Transform } from 'node:stream';
 import type { Logger } from '../../log.js';
-import type { Tunnel } from '../tunnel.js';
+import type { Direction, TunnelStats } from '../tunnel.js';
 
 /**
  * A fault makes a wstrace hop misbehave the way a real proxy does. Like toxiproxy's toxics:
@@ -23,6 +23,8 @@ export interface Fault {
   readonly kind: string;
   /** The spec as the user wrote it, for logs. */
   readonly spec: string;
+  /** The attributes every fault takes (name, stream, toxicity); set by `parseFaultSpec`. */
+  attrs?: FaultAttrs;
   /** Before forwarding a request (upgrade or plain). Return 'handled' when the fault answered or holds the client. */
   onRequest?(ctx: RequestContext): 'handled' | void;
   /** Edit the outgoing upgrade request (strip or set headers) before it is sent upstream. */
@@ -32,7 +34,35 @@ export interface Fault {
   /** The SETTINGS this hop advertises to HTTP/2 clients (e.g. without extended CONNECT, RFC 8441 §3). */
   editH2Settings?(settings: { enableConnectProtocol?: boolean }): void;
   /** The tunnel exists and no data has flowed yet: add stages, arm timers. */
-  onTunnel?(tunnel: Tunnel, ctx: TunnelContext): void;
+  onTunnel?(tunnel: FaultTunnel, ctx: TunnelContext): void;
+}
+
+/** `up` = client → upstream, `down` = upstream → client, `both`. */
+export type Stream = Direction | 'both';
+
+/** What every fault takes, whatever its kind (see the registry's traits and docs/faults.md). */
+export interface FaultAttrs {
+  /** Unique per hop; the kind unless given (`name=…`). The control API finds a fault by it. */
+  name: string;
+  /** Which direction the fault acts on; null for a fault with no direction (request-level, timers). */
+  stream: Stream | null;
+  /** Share of connections (or, for per-frame faults, of frames) the fault applies to, 0..1. */
+  toxicity: number;
+}
+
+/**
+ * What a fault sees of a tunnel. The proxy hands each fault its own view: stages it adds land in
+ * the tunnel's live stage list (so the control API can add and remove them while data flows), and
+ * stages for a direction outside the fault's `stream` are left out.
+ */
+export interface FaultTunnel {
+  readonly client: Duplex;
+  readonly upstream: Duplex;
+  addStage(direction: Direction, stage: Transform): void;
+  destroy(reason: string): void;
+  on(event: 'activity', listener: (dir: Direction, bytes: number) => void): unknown;
+  off(event: 'activity', listener: (dir: Direction, bytes: number) => void): unknown;
+  once(event: 'closed', listener: (stats: TunnelStats) => void): unknown;
 }
 
 export interface OutgoingHeaders {
@@ -57,7 +87,7 @@ export interface TunnelContext {
   log: Logger;
 }
 
-export type FaultFactory = (value: string | undefined, params: Record<string, string>, spec: string) => Fault;
+export type FaultFactory = (value: string | undefined, params: Record<string, string>, spec: string, attrs: FaultAttrs) => Fault;
 
 export interface FaultKind {
   kind: string;

@@ -48,12 +48,18 @@ export class FrameStage extends Transform {
   /** Injections that arrived while a data frame was streaming through, and a halt after them. */
   #queued: Buffer[] = [];
   #haltAfterQueue: boolean | undefined;
+  #applies: () => boolean = () => true;
 
   constructor(handle: FrameHandler, opts: FrameStageOptions = {}) {
     super();
     this.#handle = handle;
     this.#onTooBig = opts.onTooBig;
     this.#maxPayload = opts.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
+  /** A per-frame fault with toxicity < 1: `applies()` decides frame by frame; a frame it skips passes unchanged. */
+  sample(applies: () => boolean): void {
+    this.#applies = applies;
   }
 
   /** Sends `bytes` between two frames: now, or when the data frame streaming through ends. */
@@ -157,14 +163,16 @@ export class FrameStage extends Transform {
       const payload = Buffer.from(h.subarray(headerLength, headerLength + length));
       if (mask) applyMask(payload, mask, payload, 0, length);
       frame.payload = payload;
-      const out = this.#handle(frame, Buffer.from(h.subarray(0, headerLength + length)));
+      const raw = Buffer.from(h.subarray(0, headerLength + length));
+      const out = this.#applies() ? this.#handle(frame, raw) : raw;
       if (out && this.#mode === 'frames') this.push(out);
       this.#held = Buffer.alloc(0);
       return h.subarray(headerLength + length);
     }
     this.#messageOpen = !frame.fin;
     this.#messageLength = frame.fin ? 0 : total;
-    const out = this.#handle(frame, Buffer.from(h.subarray(0, headerLength)));
+    const raw = Buffer.from(h.subarray(0, headerLength));
+    const out = this.#applies() ? this.#handle(frame, raw) : raw;
     this.#forwardPayload = out !== null;
     if (out && this.#mode === 'frames') this.push(out);
     this.#payloadLeft = length;

@@ -2,17 +2,18 @@ import type { FaultKind } from './fault.js';
 import { SpecReader } from './params.js';
 
 /**
- * `idle-timeout=DURATION[,reset=both|up|down]`: destroy the tunnel, with no close frame, after
- * DURATION without traffic — nginx `proxy_read_timeout` (60 s, reset only by the upstream's
- * data: `reset=down`), HAProxy `timeout tunnel` (either side: `reset=both`, the default).
+ * `idle-timeout=DURATION[,stream=both|up|down]`: destroy the tunnel, with no close frame, after
+ * DURATION without traffic in `stream` — nginx `proxy_read_timeout` (60 s, reset only by the
+ * upstream's data: `stream=down`), HAProxy `timeout tunnel` (either side: `both`, the default).
+ * `reset=` is the older spelling of `stream=` (the registry maps it).
  */
 export const idleTimeout: FaultKind = {
   kind: 'idle-timeout',
   summary: 'destroy the tunnel (no close frame) after this long without traffic',
-  create(value, params, spec) {
-    const r = new SpecReader(spec, value, params, ['reset']);
+  create(value, params, spec, attrs) {
+    const r = new SpecReader(spec, value, params);
     const ms = r.duration(r.required('a duration such as 60s'), 'idle timeout');
-    const reset = r.oneOf(params.reset, 'reset', ['both', 'up', 'down'] as const, 'both');
+    const reset = attrs.stream ?? 'both';
     return {
       kind: 'idle-timeout',
       spec,

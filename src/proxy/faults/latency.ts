@@ -9,7 +9,7 @@ import { SpecReader } from './params.js';
  */
 export const latency: FaultKind = {
   kind: 'latency',
-  summary: 'delay data in both directions by this much (± jitter)',
+  summary: 'delay data by this much (± jitter), order kept',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params, ['jitter']);
     const ms = r.duration(r.required('a duration such as 200ms'), 'latency', 0);

@@ -14,7 +14,7 @@ const RESET_DELAY_MS = 20;
  */
 export const resetAfter: FaultKind = {
   kind: 'reset-after',
-  summary: 'after this many bytes (both directions), reset both TCP connections',
+  summary: 'after this many bytes, reset both TCP connections',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const limit = r.bytes(r.required('a size in bytes such as 1k'), 'byte limit', 0);
