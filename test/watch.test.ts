@@ -50,7 +50,7 @@ function near(value: number, expected: number, within: number, what: string): vo
   assert.ok(Math.abs(value - expected) <= within, `${what}: ${value} s, expected ${expected} ± ${within} s`);
 }
 
-describe('watch through faults', { concurrency: 6 }, () => {
+describe('watch through faults', { concurrency: 7 }, () => {
   test('idle-timeout=2s: idle timeout 2.0 s, client traffic resets it, pings keep connections alive; --fail-on drop exits 1; /metrics parses', async () => {
     const url = await through('idle-timeout=2s');
     let metricsUrl: string | undefined;
@@ -137,6 +137,17 @@ describe('watch through faults', { concurrency: 6 }, () => {
     const closes = ndjson(closed.stdout).filter((e) => e.event === 'drop');
     assert.ok(closes.length >= 1, closed.stdout);
     for (const d of closes) assert.deepEqual([d.cause, d.closeCode], ['close', 4001]);
+  });
+
+  test('blackhole (a silent NAT drop): the ping connection gets no pong within --timeout, a half-open drop', async () => {
+    const url = await through('blackhole');
+    const r = await runCli(['watch', url, '--for', '4s', '--pattern', 'ping', '--interval', '200ms', '--timeout', '1s', '--fail-on', 'drop', '--json'], { timeoutMs: 30_000 });
+    const events = ndjson(r.stdout);
+    const drops = events.filter((e) => e.event === 'drop');
+    assert.ok(drops.length >= 1, r.stdout);
+    assert.deepEqual([drops[0]!.cause, drops[0]!.reason], ['no-pong', 'no pong within 1000 ms']);
+    assert.equal(r.code, 1);
+    assert.equal((events.at(-1)!.verdict as { code: string }).code, 'half-open');
   });
 
   test('healthy path: --for 10s --fail-on drop exits 0 with periodic summaries and no drop (human output)', async () => {
