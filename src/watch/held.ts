@@ -47,7 +47,7 @@ interface Open {
 
 /**
  * One held connection, reconnected after every drop: the only owner of its socket and of its
- * two timers (traffic, pong deadline), cleared at one point (`#settle`). Holds at most one
+ * two timers (traffic, pong deadline), cleared at one point (`#clearTimers`). Holds at most one
  * connection at a time, so a watch never has more connections open than it was asked for.
  */
 export class HeldSlot {
@@ -104,9 +104,8 @@ export class HeldSlot {
     }, ms);
   }
 
-  /** Exponential after consecutive failures; the stagger keeps slots apart after a shared outage. */
+  /** After consecutive failures: doubling, plus the stagger that keeps slots apart after a shared outage. */
   #backoff(): number {
-    if (this.#failures === 0) return RECONNECT_MS;
     return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.#failures - 1)) + this.#stagger();
   }
 

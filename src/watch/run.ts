@@ -182,7 +182,7 @@ function verdictOf(t: SummaryFigures, limits: Limit[], lastFailure: HandshakeRec
   return verdict('connection-dropped', failed[0]?.detail ?? 'a --fail-on condition held', evidence);
 }
 
-export function causes(t: SummaryFigures): string {
+function causes(t: SummaryFigures): string {
   return Object.entries(t.byCause).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
 }
 
