@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke] [--out PATH] [--only echo,hops,memory,startup]`
+ * `npm run bench [-- --quick | --smoke] [--out PATH] [--only echo,hops,memory,startup,fidelity]`
  *
  * Starts every peer on loopback, runs the same workload against each in the same run, prints
  * absolute figures and the ratio to the reference peer, and writes bench/results.json. A
@@ -15,8 +15,9 @@ import { echoSection } from './sections/echo.js';
 import { hopsSection } from './sections/hops.js';
 import { memorySection } from './sections/memory.js';
 import { startupSection } from './sections/startup.js';
+import { fidelitySection } from './sections/fidelity.js';
 
-const SECTIONS = { echo: echoSection, hops: hopsSection, memory: memorySection, startup: startupSection } as const;
+const SECTIONS = { echo: echoSection, hops: hopsSection, memory: memorySection, startup: startupSection, fidelity: fidelitySection } as const;
 type SectionName = keyof typeof SECTIONS;
 
 interface Args {
@@ -43,7 +44,7 @@ function parseArgs(argv: string[]): Args {
       const bad = only.find((s) => !(s in SECTIONS));
       if (bad || only.length === 0) usage(`bad --only "${v}": use a comma list of ${Object.keys(SECTIONS).join(', ')}`);
     } else if (a === '-h' || a === '--help') {
-      process.stdout.write('usage: node dist/bench/run.js [--quick | --smoke] [--out PATH] [--only echo,hops,memory,startup]\n');
+      process.stdout.write('usage: node dist/bench/run.js [--quick | --smoke] [--out PATH] [--only echo,hops,memory,startup,fidelity]\n');
       process.exit(0);
     } else usage(`unknown option "${a}"`);
   }

@@ -33,6 +33,10 @@ const EXPECTED: [RegExp, string][] = [
   [/^start-up: wstrace --version$/, 'node -e 0'],
   [/^start-up: one-shot client vs bare node$/, 'node -e 0'],
   [/^start-up: one-shot client$/, 'wscat'],
+  [/^timing fidelity: loopback connect$/, 'curl'],
+  [/^timing fidelity: loopback first echo RTT$/, 'load generator'],
+  [/^timing fidelity: loopback connect vs capture$/, 'tshark'],
+  [/^timing fidelity: loopback first echo RTT vs capture$/, 'tshark'],
 ];
 
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {

@@ -89,7 +89,7 @@ test('a server that accepts TCP and never answers: every row FAILs after --timeo
   await peer.waitAllClosed(1_000);
 });
 
-test('a peer that starts a close and then waits forever: unanswered-close FAILs at --max-wait', async (t) => {
+test('a peer that starts a close and then waits forever: unanswered-close FAILs --max-wait after its close', async (t) => {
   const peer = await new PeerServer((socket) => {
     readHead(socket).then((head) => {
       const key = header(head, 'sec-websocket-key') ?? '';
@@ -105,7 +105,8 @@ test('a peer that starts a close and then waits forever: unanswered-close FAILs 
   assert.equal(c.status, 'fail');
   assert.equal(c.closeCode, 1001);
   assert.equal(c.unit, 's');
-  assert.ok(Number(c.value) > 1.0 && Number(c.value) <= 1.6, `still open for ${String(c.value)} s`);
+  // --max-wait counts from the peer's close frame, plus 5 % + 250 ms for a late timer.
+  assert.ok(Number(c.value) >= 1.5 && Number(c.value) <= 2.2, `still open for ${String(c.value)} s`);
   assert.equal(resultOf(r.stdout).verdict?.code, 'close-unanswered');
   await peer.waitAllClosed(1_000);
 });

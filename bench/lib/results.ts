@@ -9,6 +9,8 @@ export type Target =
   | { kind: 'ratio>='; x: number }
   | { kind: 'value<='; x: number }
   | { kind: 'diff<='; x: number }
+  /** value <= factor x peerValue + plus: "as good as the reference, within noise". */
+  | { kind: 'within'; factor: number; plus: number }
   | null;
 
 export interface Row {
@@ -37,11 +39,13 @@ export function row(metric: string, subject: string, peer: string, value: number
     if (target.kind === 'ratio>=') text = `ratio >= ${target.x}`;
     if (target.kind === 'value<=') text = `value <= ${target.x} ${unit}`;
     if (target.kind === 'diff<=') text = `value - peerValue <= ${target.x} ${unit}`;
+    if (target.kind === 'within') text = `value <= ${target.factor} x peerValue + ${target.plus} ${unit}`;
     if (value !== null && (target.kind === 'value<=' || peerValue !== null)) {
       if (target.kind === 'ratio<=') met = ratio !== null && ratio <= target.x;
       if (target.kind === 'ratio>=') met = ratio !== null && ratio >= target.x;
       if (target.kind === 'value<=') met = value <= target.x;
       if (target.kind === 'diff<=') met = value - peerValue! <= target.x;
+      if (target.kind === 'within') met = value <= target.factor * peerValue! + target.plus;
     }
   }
   return {

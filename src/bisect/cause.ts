@@ -32,7 +32,8 @@ export function attribute(outer: HopResult, inner: HopResult | null, single: boo
       'upgrade-headers-stripped',
       `${label(outer)} answers ${answer(outer)} while ${works}: the request leaves "${outer.name}" without Upgrade/Connection, so the server behind it sees a plain GET`,
       [...own.evidence, ...innerVia],
-      `fix "${outer.name}": ${NEXT_STEP['upgrade-headers-stripped']}`,
+      // The hop's own answer may name its software, and so the exact setting to change.
+      `fix "${outer.name}": ${own.code === 'upgrade-headers-stripped' ? own.next : NEXT_STEP['upgrade-headers-stripped']}`,
     );
   } else if (own.code === 'handshake-timeout') {
     v = verdict(

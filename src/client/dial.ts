@@ -47,20 +47,21 @@ export async function dial(
 
   t = performance.now();
   const socket = netConnect({ host: address, port: target.port, noDelay: true });
+  let at: number;
   try {
-    await withDeadline(once(socket, 'connect'), timeoutMs, () => deadlineError('connect', timeoutMs), () => socket.destroy());
+    at = await withDeadline(once(socket, 'connect'), timeoutMs, () => deadlineError('connect', timeoutMs), () => socket.destroy());
   } catch (e) {
     socket.destroy();
     throw new PhaseError('connect', e);
   }
-  onPhase({ phase: 'connect', ms: performance.now() - t, detail: { address, port: target.port, local: `${socket.localAddress}:${socket.localPort}` } });
+  onPhase({ phase: 'connect', ms: at - t, detail: { address, port: target.port, local: `${socket.localAddress}:${socket.localPort}` } });
   if (!target.secure) return socket;
 
   t = performance.now();
   const servername = tls.servername ?? (isIP(target.host) ? undefined : target.host);
   const secure = tlsConnect({ socket, servername, rejectUnauthorized: !tls.insecure, ca: tls.ca, ALPNProtocols: ['http/1.1'] });
   try {
-    await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('tls', timeoutMs), () => secure.destroy());
+    at = await withDeadline(once(secure, 'secureConnect'), timeoutMs, () => deadlineError('tls', timeoutMs), () => secure.destroy());
   } catch (e) {
     secure.destroy();
     socket.destroy();
@@ -69,14 +70,17 @@ export async function dial(
   const cert = secure.getPeerCertificate();
   onPhase({
     phase: 'tls',
-    ms: performance.now() - t,
+    ms: at - t,
     detail: { protocol: secure.getProtocol(), cipher: secure.getCipher()?.name, subject: cert?.subject?.CN ?? null, authorized: secure.authorized },
   });
   return secure;
 }
 
-/** Resolves on `event`, rejects on `error` or an early `close`; removes its listeners either way. */
-function once(socket: Socket, event: string): Promise<void> {
+/**
+ * Resolves on `event` with the time it fired, taken in the socket's callback (not after the
+ * promise's turn); rejects on `error` or an early `close`; removes its listeners either way.
+ */
+function once(socket: Socket, event: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       socket.off(event, onEvent);
@@ -84,8 +88,9 @@ function once(socket: Socket, event: string): Promise<void> {
       socket.off('close', onClose);
     };
     const onEvent = () => {
+      const at = performance.now();
       cleanup();
-      resolve();
+      resolve(at);
     };
     const onError = (err: Error) => {
       cleanup();

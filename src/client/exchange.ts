@@ -1,6 +1,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { closeCodeName } from '../protocol/close-codes.js';
+import type { WireClock } from './wire-clock.js';
 
 /** What ended a wait on an open WebSocket. */
 export type WaitResult<T> =
@@ -13,7 +14,9 @@ export type WaitResult<T> =
  * Sends `payload` and waits at most `timeoutMs` for the next message. The connection's
  * close and error events end the wait too, so a dying peer is reported, not waited on.
  */
-export function roundTrip(ws: WebSocket, payload: Buffer | string, binary: boolean, timeoutMs: number): Promise<WaitResult<{ data: Buffer; binary: boolean }>> {
+export function roundTrip(
+  ws: WebSocket, payload: Buffer | string, binary: boolean, timeoutMs: number, clock?: WireClock,
+): Promise<WaitResult<{ data: Buffer; binary: boolean }>> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     // A connection that is already gone would never answer: say so now, not at the deadline.
@@ -28,14 +31,16 @@ export function roundTrip(ws: WebSocket, payload: Buffer | string, binary: boole
       ws.off('error', onError);
       resolve(r);
     };
+    // With a clock, the RTT runs from our frame's write to the first byte back (see WireClock).
     const onMessage = (data: RawData, isBinary: boolean) =>
-      done({ kind: 'value', value: { data: toBuffer(data), binary: isBinary }, ms: performance.now() - t0 });
+      done({ kind: 'value', value: { data: toBuffer(data), binary: isBinary }, ms: clock?.elapsed() ?? performance.now() - t0 });
     const onClose = (code: number, reason: Buffer) => done({ kind: 'closed', code, reason: reason.toString(), ms: performance.now() - t0 });
     const onError = (error: Error) => done({ kind: 'error', error, ms: performance.now() - t0 });
     const timer = setTimeout(() => done({ kind: 'timeout', ms: performance.now() - t0 }), timeoutMs);
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', onError);
+    clock?.arm();
     ws.send(payload, { binary });
   });
 }

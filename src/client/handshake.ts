@@ -6,6 +6,7 @@ import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { deadlineError, diagnoseError } from '../diagnose/errors.js';
 import { diagnoseResponse } from '../diagnose/response.js';
 import { acceptKey } from '../protocol/accept.js';
+import { WireClock } from './wire-clock.js';
 import type { WsTarget } from '../net/url.js';
 
 export interface HandshakeRequest {
@@ -44,7 +45,7 @@ export interface Watch {
 }
 
 export type HandshakeOutcome =
-  | { ok: true; ws: WebSocket; answer: UpgradeAnswer; watch: Watch }
+  | { ok: true; ws: WebSocket; answer: UpgradeAnswer; watch: Watch; clock: WireClock }
   | { ok: false; answer?: UpgradeAnswer; verdict: Verdict };
 
 /**
@@ -53,8 +54,10 @@ export type HandshakeOutcome =
  * extensions; we translate its refusals into catalogue verdicts. On failure the socket is destroyed.
  */
 export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
-  const t0 = performance.now();
   const where = req.target.url.host;
+  const clock = new WireClock(req.socket);
+  clock.arm();
+  const t0 = performance.now();
   return new Promise((resolve) => {
     let answer: UpgradeAnswer | undefined;
     let settled = false;
@@ -81,23 +84,23 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       resolve(outcome);
     };
     const timer = setTimeout(() => {
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, req.target.secure) });
     }, req.timeoutMs);
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
     sentKey = clientReq?.getHeader('sec-websocket-key') as string | undefined;
 
     ws.on('upgrade', (res: IncomingMessage) => {
-      answer = describe(res, t0);
+      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
     });
     ws.on('unexpected-response', (_r: ClientRequest, res: IncomingMessage) => {
-      answer = describe(res, t0);
+      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
       readPreview(res, (body) => {
         answer!.body = body;
-        finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin }) });
+        finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin, secure: req.target.secure }) });
       });
     });
-    ws.on('open', () => finish({ ok: true, ws, answer: answer!, watch }));
+    ws.on('open', () => finish({ ok: true, ws, answer: answer!, watch, clock }));
     ws.on('close', (code: number, reason: Buffer) => {
       watch.close ??= { code, reason: reason.toString() };
     });
@@ -107,12 +110,13 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         return;
       }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, req.target.secure) });
     });
   });
 }
 
-function describe(res: IncomingMessage, t0: number): UpgradeAnswer {
+/** `ms`: request written → first byte of the answer (WireClock), or our own measure without one. */
+function describe(res: IncomingMessage, ms: number): UpgradeAnswer {
   const raw: [string, string][] = [];
   for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) raw.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
   const marker = res.headers[ENDPOINT_HEADER.toLowerCase()];
@@ -122,7 +126,7 @@ function describe(res: IncomingMessage, t0: number): UpgradeAnswer {
     httpVersion: res.httpVersion,
     headers: res.headers,
     rawHeaders: raw,
-    ms: performance.now() - t0,
+    ms,
     endpoint: typeof marker === 'string' ? marker : undefined,
   };
 }

@@ -1,10 +1,12 @@
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
+import { identify } from '../diagnose/identify.js';
 import type { Reporter } from '../report/reporter.js';
 import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
+import { warmUp } from './warmup.js';
 import { preview } from './liveness.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
@@ -38,6 +40,7 @@ export interface ClientResult {
  */
 export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
   const o = resolveClientOptions(opts);
+  await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
@@ -90,6 +93,7 @@ async function converse(
   let lastTraffic = openedAt;
   const ctx: CloseContext = {
     marker: outcome.answer.endpoint, extensions: ws.extensions, echoes: () => result.echoes.matched, sentBytes: 0,
+    software: identify({ status: 101, headers: outcome.answer.headers, body: '' }),
     ageMs: () => performance.now() - openedAt,
     idleMs: () => performance.now() - lastTraffic,
   };
@@ -141,7 +145,7 @@ async function converse(
     result.echoes.sent++;
     result.messages.sent++;
     lastTraffic = performance.now();
-    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs);
+    const r = await roundTrip(ws, o.binary ? payload : payload.toString('utf8'), o.binary, o.timeoutMs, outcome.clock);
     if (r.kind === 'value') {
       result.messages.received++;
       const ok = r.value.data.equals(payload) && r.value.binary === o.binary;

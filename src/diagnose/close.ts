@@ -1,5 +1,6 @@
 import { closeCodeName } from '../protocol/close-codes.js';
 import { verdict, type Verdict } from './catalogue.js';
+import { adviceFor, type Sighting } from './identify.js';
 
 export interface CloseSeen {
   code: number;
@@ -16,6 +17,8 @@ export interface CloseSeen {
   ageMs?: () => number;
   /** Silence before it ended: ms since the last message either way. */
   idleMs?: () => number;
+  /** Software the 101 named (Server, Via…): its idle setting is the fix. */
+  software?: Sighting[];
 }
 
 // A drop is called idle when the connection had been silent for at least this long and for at
@@ -51,7 +54,7 @@ export function diagnoseClose(c: CloseSeen): Verdict {
       return verdict('idle-timeout', `the connection died without a close frame after ${(idle / 1000).toFixed(1)} s of silence`, [
         ...ev, `age ${(age / 1000).toFixed(1)} s, silent for the last ${(idle / 1000).toFixed(1)} s: a hop's idle timer fits`,
         `confirm and measure it: wstrace probe <url> --check idle-timeout`,
-      ]);
+      ], c.software?.length ? adviceFor(c.software, 'idle') : undefined);
     }
   }
   if (c.code === 1006) {

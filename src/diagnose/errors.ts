@@ -4,7 +4,7 @@ import { verdict, type Verdict } from './catalogue.js';
 export type Phase = 'resolve' | 'connect' | 'tls' | 'upgrade' | 'open' | 'echo' | 'close';
 
 /** A socket-level error or expired deadline in a given phase → catalogue entry. */
-export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number): Verdict {
+export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number, secure = false): Verdict {
   const errno = errnoOf(err);
   const msg = messageOf(err);
   // Node's messages usually name the errno already ("connect ECONNREFUSED 127.0.0.1:1"); our own
@@ -39,8 +39,9 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
     }
     if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_NO_RESPONSE') {
       // A TLS-only port drops plain HTTP without a word: the likeliest cause on a fresh setup.
-      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev,
-        'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
+      return verdict('no-response', `${target} closed the connection without answering the upgrade`, ev, secure
+        ? 'the hop took the TLS handshake and then hung up: its logs say why (often a backend it cannot reach, or a TCP-mode balancer with no server)'
+        : 'check the hop\'s logs; if that port expects TLS, use wss:// (a TLS port hangs up on plain HTTP like this)');
     }
     if (errno?.startsWith('HPE_')) return verdict('bad-response', `${target} answered with something that is not HTTP/1.1`, ev);
     return verdict('no-response', `the upgrade to ${target} failed before any answer`, ev);

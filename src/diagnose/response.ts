@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ENDPOINT_HEADER, HOP_HEADER } from '../constants.js';
 import { describeVia, findStrippingGap, parseVia, type ViaEntry } from '../protocol/via.js';
 import { verdict, type Verdict } from './catalogue.js';
+import { adviceFor, describeSightings, identify, pageFix, type AskContext, type Sighting } from './identify.js';
 
 export interface NonUpgradeResponse {
   status: number;
@@ -10,6 +11,8 @@ export interface NonUpgradeResponse {
   body: string;
   /** The Origin we sent, if any. */
   origin?: string | undefined;
+  /** The URL asked for was wss:// (a next step must not suggest it again). */
+  secure?: boolean | undefined;
 }
 
 /** The body our endpoint sends with its 426 (see src/endpoint/explain.ts). */
@@ -19,6 +22,27 @@ export interface UpgradeRequiredBody {
   missing: { header: string; expected: string; received: string | null }[];
   via: ViaEntry[];
 }
+
+/** The body a wstrace hop sends when it answers an upgrade itself (src/proxy/answer.ts). */
+interface HopBody {
+  hop: string;
+  message: string;
+  upstream?: string;
+  /** How its upstream failed: connect-refused, connect-timeout, dns-failure, connect-failed, no-response, bad-response, handshake-timeout. */
+  failure?: string;
+  errno?: string | null;
+}
+
+/**
+ * What applications answer when an upgrade reached them as a plain GET: the body names the
+ * missing header, which is evidence that a hop in front stripped it.
+ */
+const PLAIN_GET_PAGES: [RegExp, string][] = [
+  [/'upgrade' token not found in 'Connection' header|'websocket' token not found in 'Upgrade' header/i, 'gorilla/websocket'],
+  [/missing (Connection|Upgrade) header|invalid (Connection|Upgrade) header/i, 'Python websockets'],
+  [/Missing or invalid Upgrade header|Upgrade Required/i, 'a WebSocket server'],
+  [/Can "Upgrade" only to "WebSocket"/i, 'Tomcat / Spring'],
+];
 
 /** Headers that name who answered: the first place to look on an unexpected status. */
 export function whoAnswered(headers: IncomingHttpHeaders): string {
@@ -34,69 +58,207 @@ export function whoAnswered(headers: IncomingHttpHeaders): string {
   return parts.length ? parts.join('; ') : 'no identifying headers (Server, Via)';
 }
 
-function parseExplainer(body: string): UpgradeRequiredBody | undefined {
+function parseJson<T>(body: string, ok: (v: Partial<T>) => boolean): T | undefined {
   try {
-    const parsed = JSON.parse(body) as Partial<UpgradeRequiredBody>;
-    return parsed && parsed.error === 'upgrade-required' && Array.isArray(parsed.missing) ? (parsed as UpgradeRequiredBody) : undefined;
+    const parsed = JSON.parse(body) as Partial<T>;
+    return parsed && typeof parsed === 'object' && ok(parsed) ? (parsed as T) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Maps a non-101 answer to an upgrade request onto the catalogue. */
+/**
+ * Maps a non-101 answer to an upgrade request onto the catalogue. Each rule claims only what the
+ * answer shows: who wrote it (our endpoint, a wstrace hop, a recognised proxy's own error page,
+ * or the app), and what that party says happened.
+ */
 export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
-  const line = `${r.status} ${r.statusText}`.trim();
-  const who = whoAnswered(r.headers);
-  const hop = r.headers[HOP_HEADER.toLowerCase()];
-  const explainer = r.status === 426 && r.headers[ENDPOINT_HEADER.toLowerCase()] ? parseExplainer(r.body) : undefined;
+  const ctx: AskContext = { secure: r.secure };
+  const hopName = r.headers[HOP_HEADER.toLowerCase()];
+  const explainer = r.status === 426 && r.headers[ENDPOINT_HEADER.toLowerCase()]
+    ? parseJson<UpgradeRequiredBody>(r.body, (b) => b.error === 'upgrade-required' && Array.isArray(b.missing))
+    : undefined;
+  const seen = identify({ status: r.status, headers: r.headers, body: r.body, requestVia: explainer?.via });
+  if (explainer) return strippedAtEndpoint(explainer, r, seen);
+  if (hopName) {
+    const body = parseJson<HopBody>(r.body, (b) => typeof b.hop === 'string');
+    const own = fromWstraceHop(String(hopName), r, body);
+    if (own) return own;
+  }
+  return strippedOnTheWay(r, seen) ?? fromPage(r, seen, ctx) ?? byStatus(r, seen, ctx);
+}
 
-  if (explainer) {
-    const missing = explainer.missing.map((m) => `${m.header} (got ${m.received === null ? 'nothing' : JSON.stringify(m.received)})`);
-    const evidence = [`endpoint "${explainer.endpoint}" received a plain request: missing/wrong ${missing.join(', ')}`];
-    evidence.push(`Via as received: ${describeVia(explainer.via)}`);
-    const gap = findStrippingGap(explainer.via);
-    let summary = `the upgrade reached endpoint "${explainer.endpoint}" as a plain GET (426)`;
-    if (gap) {
-      const where = gap.before ? `between "${gap.before}" and "${gap.after}"` : `before "${gap.after}"`;
-      evidence.push(`stripped ${where}: ${gap.before ? `"${gap.before}" still saw upgrade=present, ` : ''}"${gap.after}" saw upgrade=absent`);
-      summary += `; headers were stripped ${where}`;
-    } else {
-      const lastWstrace = [...explainer.via].reverse().find((e) => e.wstrace);
-      if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
-    }
-    return verdict('upgrade-headers-stripped', summary, evidence);
+/** Our endpoint got a plain GET: its 426 body lists what was missing and the Via chain. */
+function strippedAtEndpoint(explainer: UpgradeRequiredBody, r: NonUpgradeResponse, seen: Sighting[]): Verdict {
+  const missing = explainer.missing.map((m) => `${m.header} (got ${m.received === null ? 'nothing' : JSON.stringify(m.received)})`);
+  const evidence = [`endpoint "${explainer.endpoint}" received a plain request: missing/wrong ${missing.join(', ')}`];
+  evidence.push(`Via as received: ${describeVia(explainer.via)}`);
+  const gap = findStrippingGap(explainer.via);
+  let summary = `the upgrade reached endpoint "${explainer.endpoint}" as a plain GET (426)`;
+  if (gap) {
+    const where = gap.before ? `between "${gap.before}" and "${gap.after}"` : `before "${gap.after}"`;
+    evidence.push(`stripped ${where}: ${gap.before ? `"${gap.before}" still saw upgrade=present, ` : ''}"${gap.after}" saw upgrade=absent`);
+    summary += `; headers were stripped ${where}`;
+  } else {
+    const lastWstrace = [...explainer.via].reverse().find((e) => e.wstrace);
+    if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
   }
-  if (r.status === 508 && hop) {
-    return verdict('loop-detected', `hop "${String(hop)}" saw its own name in Via (508 Loop Detected)`, [who, bodyLine(r.body)]);
+  evidence.push(software(seen, r.headers));
+  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+}
+
+/** A wstrace hop answered itself: its body says whether it could not connect or got a bad answer. */
+function fromWstraceHop(hop: string, r: NonUpgradeResponse, body: HopBody | undefined): Verdict | undefined {
+  const ev = [whoAnswered(r.headers), bodyLine(r.body)].filter(Boolean);
+  const upstream = body?.upstream ? ` ${body.upstream}` : '';
+  if (r.status === 508) return verdict('loop-detected', `hop "${hop}" saw its own name in Via (508 Loop Detected)`, ev);
+  if (r.status === 504) {
+    return verdict('handshake-timeout', `hop "${hop}" connected to its upstream${upstream} but got no answer to the upgrade (504)`, ev,
+      `the upstream of "${hop}" accepts connections but never answers the upgrade: look at that server (or hop) and its logs`);
   }
-  if (r.status === 504 && hop) {
-    return verdict('handshake-timeout', `hop "${String(hop)}" gave up waiting for its upstream to answer the upgrade (504)`, [who, bodyLine(r.body)],
-      `the hop behind "${String(hop)}" accepts connections but never answers: probe it directly or run \`wstrace bisect\``);
+  if (r.status !== 502) return undefined;
+  const errno = body?.errno ? ` (${body.errno})` : '';
+  switch (body?.failure) {
+    case 'connect-refused':
+      return verdict('http-error', `hop "${hop}" could not connect to its upstream${upstream}: connection refused${errno}`, ev,
+        `nothing listens at${upstream || ' the upstream'}: start the server there, or fix the --target of "${hop}"`);
+    case 'connect-timeout':
+      return verdict('http-error', `hop "${hop}" could not connect to its upstream${upstream}: no answer to its SYN${errno}`, ev,
+        `packets from "${hop}" to${upstream || ' its upstream'} are dropped: check that host and the firewalls between them`);
+    case 'dns-failure':
+      return verdict('http-error', `hop "${hop}" could not resolve its upstream${upstream}${errno}`, ev, `fix the host name in the --target of "${hop}"`);
+    case 'connect-failed':
+      return verdict('http-error', `hop "${hop}" could not connect to its upstream${upstream}${errno}`, ev, `check the route from "${hop}" to${upstream || ' its upstream'}`);
+    case 'bad-response':
+      return verdict('http-error', `hop "${hop}" connected to its upstream${upstream} and got an answer that is not HTTP/1.1${errno}`, ev,
+        `${upstream.trim() || 'the upstream'} does not speak HTTP/1.1 there: is it a TLS port (use a wss:// --target) or another protocol?`);
+    case 'no-response':
+      return verdict('http-error', `hop "${hop}" connected to its upstream${upstream}, which closed without answering${errno}`, ev,
+        `look at${upstream || ' the upstream'}'s logs; a TLS port closes on plain HTTP like this (then use a wss:// --target for "${hop}")`);
+    default:
+      return verdict('http-error', `hop "${hop}" answered 502: its upstream failed`, ev, `look at the logs of "${hop}" and of its upstream`);
   }
-  if (r.status === 502 && hop) {
-    return verdict('http-error', `hop "${String(hop)}" could not reach its upstream (502)`, [who, bodyLine(r.body)],
-      `check that the upstream of "${String(hop)}" is running and that its --target is right`);
+}
+
+/**
+ * A wstrace hop relaying a non-101 answer says in its response Via whether the request it got
+ * still carried the upgrade: an `absent` there means a hop in front of it stripped it, whatever
+ * the app behind answered (404 FastAPI, 400 gorilla, 200 a page).
+ */
+function strippedOnTheWay(r: NonUpgradeResponse, seen: Sighting[]): Verdict | undefined {
+  const outermostFirst = parseVia(r.headers.via as string | undefined).reverse();
+  const gap = findStrippingGap(outermostFirst);
+  const app = PLAIN_GET_PAGES.find(([re]) => re.test(r.body));
+  if (!gap && !(app && (r.status === 400 || r.status === 426))) return undefined;
+  const evidence = [whoAnswered(r.headers), bodyLine(r.body)].filter(Boolean);
+  let summary = `the upgrade was answered ${r.status} ${r.statusText}`.trim();
+  if (gap) {
+    const where = gap.before ? `between "${gap.before}" and "${gap.after}"` : `before "${gap.after}"`;
+    evidence.push(`response Via: ${describeVia(outermostFirst)}: "${gap.after}" received the request without Upgrade/Connection`);
+    summary += `; the upgrade headers were stripped ${where}`;
+  } else {
+    evidence.push(`the body is what ${app![1]} says to a plain GET: the upgrade headers did not reach it`);
+    summary += `: the server saw a plain GET, so a hop in front of it stripped Upgrade/Connection`;
   }
-  if (r.status === 426) {
-    return verdict('upgrade-headers-stripped', `the server answered 426 Upgrade Required: it did not see a WebSocket upgrade`, [who, bodyLine(r.body)]);
-  }
-  if (r.status === 403 && r.origin) {
-    return verdict('origin-rejected', `403 Forbidden to an upgrade with Origin ${r.origin}`, [who, bodyLine(r.body)],
-      'retry without --origin or with the server\'s own origin; if that works, allow this origin on the server or stop rewriting Host');
-  }
-  const evidence = [who];
-  if (r.status >= 300 && r.status < 400 && r.headers.location) evidence.push(`Location: ${r.headers.location}`);
+  evidence.push(software(seen, r.headers));
+  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+}
+
+/** A recognised proxy's own error page (or error header): it names what happened. */
+function fromPage(r: NonUpgradeResponse, seen: Sighting[], ctx: AskContext): Verdict | undefined {
+  const own = seen.find((s) => s.page);
+  if (!own?.page) return undefined;
+  const evidence = [`${own.software.name} wrote this answer (${own.how})`, whoAnswered(r.headers), bodyLine(r.body)].filter(Boolean);
+  return verdict(own.page.code ?? 'http-error', `${r.status} ${r.statusText}`.trim() + ` from ${own.software.name}: ${own.page.means}`, evidence, pageFix(own.software, own.page, ctx));
+}
+
+/** One explanation per status, when nobody's error page said more. */
+function byStatus(r: NonUpgradeResponse, seen: Sighting[], ctx: AskContext): Verdict {
+  const line = `${r.status} ${r.statusText}`.trim();
+  const evidence = [whoAnswered(r.headers)];
   const body = bodyLine(r.body);
-  if (body) evidence.push(body);
-  let next: string | undefined;
-  if (r.status === 400 || r.status === 404) {
-    next = `check the path; if it is right, a hop may be stripping Upgrade/Connection (the app saw a plain GET): run \`wstrace bisect\` over each hop`;
-  } else if (r.status >= 300 && r.status < 400) {
-    next = 'WebSocket clients do not follow redirects: connect to the Location URL directly';
-  } else if (r.status === 401 || r.status === 407) {
-    next = 'the hop wants credentials: pass them with --header (e.g. "Authorization: Bearer …")';
+  const sw = seen.length ? `; software: ${describeSightings(seen)}` : '';
+  const v = (summary: string, next: string, code: Verdict['code'] = 'http-error') =>
+    verdict(code, summary, [...evidence.map((e, i) => (i === 0 ? e + sw : e)), ...(body ? [body] : [])], next);
+  const s = r.status;
+  if (s === 426) {
+    return v('the server answered 426 Upgrade Required: it did not see a WebSocket upgrade, so a hop in front of it stripped Upgrade/Connection',
+      adviceFor(seen, 'upgrade'), 'upgrade-headers-stripped');
   }
-  return verdict('http-error', `the upgrade was answered ${line} instead of 101`, evidence.filter(Boolean), next);
+  if (s >= 200 && s < 300) {
+    const type = r.headers['content-type'] ? ` (${String(r.headers['content-type'])})` : '';
+    return v(`${line}${type} to an upgrade: the server at this path does not speak WebSocket; a plain HTTP handler answered`,
+      'check the path and the routing to the WebSocket server: this URL reaches a page or API; if the path is right, a hop may strip Upgrade and the app serves its page to the plain GET');
+  }
+  if (s >= 300 && s < 400) {
+    const location = r.headers.location;
+    if (!location) return v(`${line} without a Location header`, 'the redirect names no target: fix the server\'s redirect rule');
+    evidence.push(`Location: ${location}`);
+    return v(`${line} to ${location}: WebSocket clients do not follow redirects`, redirectAdvice(location, ctx));
+  }
+  if (s === 401 || s === 407) {
+    const challenge = r.headers[s === 401 ? 'www-authenticate' : 'proxy-authenticate'];
+    if (challenge) evidence.push(`${s === 401 ? 'WWW' : 'Proxy'}-Authenticate: ${String(challenge)}`);
+    return v(`${line}: ${s === 401 ? 'the server (or an auth layer in front of it) wants credentials' : 'a forward proxy wants credentials'}`,
+      `send the credentials it asks for with --header (e.g. "${s === 401 ? 'Authorization' : 'Proxy-Authorization'}: Bearer …")${challenge ? `; the challenge names the scheme: ${String(challenge).split(/\s/)[0]}` : ''}`);
+  }
+  if (s === 403 && r.origin) {
+    // Confirmed or withdrawn by the client, which retries once without Origin.
+    return v(`403 Forbidden to an upgrade with Origin ${r.origin}`,
+      'retry without --origin or with the server\'s own origin; if that works, allow this origin on the server or stop rewriting Host', 'origin-rejected');
+  }
+  if (s === 403) {
+    return v(`${line} (no Origin was sent): refused by an access rule (auth, IP allow-list, WAF) or an Origin check`,
+      'check the access rules and logs of the hop that answered; if browsers connect, retry with --origin set to the site\'s own origin (servers often require one)');
+  }
+  if (s === 404) {
+    return v(`${line}: nothing is routed at this path for a WebSocket (wrong path or routing, or an app that saw a plain GET)`,
+      `check the URL path against the server's WebSocket route${seen.length ? ` and ${seen[0]!.software.name}'s routing` : ''}; frameworks answer 404 to a plain GET on a WebSocket route, so if the path is right a hop strips the upgrade: ${adviceFor(seen, 'upgrade')}`);
+  }
+  if (s === 400) {
+    return v(`${line}: the server refused the upgrade request as malformed (or it received it without Upgrade)`,
+      `the body names the reason; servers such as gorilla answer 400 to an upgrade whose headers a hop stripped: ${adviceFor(seen, 'upgrade')}`);
+  }
+  if (s === 429) {
+    const retry = r.headers['retry-after'];
+    if (retry) evidence.push(`Retry-After: ${String(retry)}`);
+    return v(`${line}: a rate limit refused this connection`, `open connections more slowly${retry ? ` (retry after ${String(retry)} s)` : ''}, or raise the limit on the hop that answered`);
+  }
+  // A gateway error is written by the hop that failed, which names itself in Server (a Via
+  // entry is written by hops that relayed it): that one's upstream advice applies.
+  const answerer = seen.filter((x) => x.how.startsWith('Server:'));
+  const by = answerer.length ? ` from ${answerer[0]!.software.name}` : '';
+  const gateway = [...answerer, ...seen.filter((x) => !answerer.includes(x))];
+  if (s === 503) {
+    const retry = r.headers['retry-after'];
+    if (retry) evidence.push(`Retry-After: ${String(retry)}`);
+    return v(`${line}${by}: the server that answered is overloaded, in maintenance, or has no healthy backend`, adviceFor(gateway, 'upstream'));
+  }
+  if (s === 502 || s === 504) {
+    return v(`${line}${by}: the hop that answered ${s === 502 ? 'got no valid answer from' : 'timed out waiting for'} its upstream`, adviceFor(gateway, 'upstream'));
+  }
+  if (s >= 500) return v(`${line}: the server failed while handling the upgrade`, 'its error log says why (the status comes from the server itself, not from the path)');
+  return v(`the upgrade was answered ${line} instead of 101`, 'look at the logs of the hop that answered (Server/Via above)');
+}
+
+/** Whether following the redirect would help, and how to connect to its target directly. */
+function redirectAdvice(location: string, ctx: AskContext): string {
+  let to: URL;
+  try {
+    to = new URL(location, 'ws://placeholder');
+  } catch {
+    return `the Location is not a URL: fix the server's redirect rule`;
+  }
+  if (to.host === 'placeholder') return `connect to the path ${to.pathname}${to.search} on the same host directly`;
+  const ws = to.protocol === 'https:' || to.protocol === 'wss:' ? 'wss:' : 'ws:';
+  const direct = `${ws}//${to.host}${to.pathname}${to.search}`;
+  if (ws === 'wss:' && !ctx.secure) return `the server redirects to TLS: connect to ${direct}`;
+  return `connect to ${direct} directly (browsers will not follow this redirect either)`;
+}
+
+function software(seen: Sighting[], headers: IncomingHttpHeaders): string {
+  if (seen.length) return `software in the path: ${describeSightings(seen)}`;
+  return `software not recognised: ${whoAnswered(headers)}`;
 }
 
 function bodyLine(body: string): string {

@@ -143,7 +143,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     const valid = Number.isInteger(requested) && isValidCloseCode(requested);
     const code = valid ? requested : 1000;
     clearTimeout(conn.closeTimer);
-    ws.close(code, valid || text === CLOSE_REQUEST_PREFIX ? 'requested by client' : `requested code is not valid on the wire: ${text.slice(CLOSE_REQUEST_PREFIX.length + 1, 40)}`);
+    ws.close(code, valid || text === CLOSE_REQUEST_PREFIX ? `requested by client; dropped after ${closeTimeoutMs} ms unanswered` : `requested code is not valid on the wire: ${text.slice(CLOSE_REQUEST_PREFIX.length + 1, 40)}`);
     conn.closeTimer = setTimeout(() => {
       log.info({ waitedMs: closeTimeoutMs }, 'client never answered our close frame: dropping it');
       ws.terminate();

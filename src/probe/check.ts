@@ -67,6 +67,12 @@ export interface CheckContext {
   remaining(): number;
   /** `ms`, cut to what is left. */
   wait(ms: number): number;
+  /**
+   * Moves the deadline to `at` (a performance.now() time) when that is later, at most 60 s (or
+   * one --max-wait, if longer) past the original: for a wait whose bound counts from something
+   * the peer did (its close frame) or announced, not from the check's start.
+   */
+  extendTo(at: number): void;
 }
 
 export interface Check {

@@ -5,6 +5,8 @@ import type { Session } from './session.js';
 
 /** How long a healthy connection's close handshake may take when a check is done with it. */
 const GRACEFUL_CLOSE_MS = 500;
+/** How far past --max-wait a peer's announced bound may move a check's deadline. */
+const MAX_EXTENSION_MS = 60_000;
 
 /**
  * One check's run: the owner of every session the check opens and of its deadline. `dispose()`
@@ -13,11 +15,17 @@ const GRACEFUL_CLOSE_MS = 500;
  */
 export class CheckRun implements CheckContext {
   readonly #sessions = new Set<Session>();
-  readonly #deadline: number;
+  #deadline: number;
+  readonly #limit: number;
   #disposed = false;
 
   constructor(readonly settings: ProbeSettings, readonly peer: PeerInfo, readonly startedAt = performance.now()) {
     this.#deadline = startedAt + settings.maxWaitMs;
+    this.#limit = this.#deadline + Math.max(settings.maxWaitMs, MAX_EXTENSION_MS);
+  }
+
+  extendTo(at: number): void {
+    this.#deadline = Math.max(this.#deadline, Math.min(at, this.#limit));
   }
 
   async open(opts: OpenOptions = {}): Promise<Session> {

@@ -63,7 +63,7 @@ async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
     connection: req.connection, extensions: req.deflate ? DEFLATE_OFFER : undefined,
   }));
   const raw = await readHead(socket, req.timeoutMs).catch((e: unknown) => {
-    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs));
+    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs, req.target.secure));
   });
   const upgradeMs = performance.now() - t0;
   const head = parseResponseHead(raw.head);
@@ -73,7 +73,7 @@ async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
   }
   if (head.status !== 101) {
     const body = await readPreview(socket, raw.rest, bodyFraming(head), Math.min(req.timeoutMs, 1_000));
-    throw new OpenError(diagnoseResponse({ status: head.status, statusText: head.statusText, headers: head.headers, body }), head, body);
+    throw new OpenError(diagnoseResponse({ status: head.status, statusText: head.statusText, headers: head.headers, body, secure: req.target.secure }), head, body);
   }
   const negotiated = parseExtensions(firstHeader(head.headers, 'sec-websocket-extensions'), Boolean(req.deflate));
   return new Session({ socket, head, key, leftover: raw.rest, upgradeMs, maxPayload: req.maxPayload, deflate: negotiated.deflate });

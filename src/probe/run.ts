@@ -22,6 +22,8 @@ const GRACE_MS = 250;
 
 export interface ProbeOptions extends ProbeSettings {
   checks: readonly Check[];
+  /** Emit a `progress` event this often while checks run (the CLI sets it on a TTY). */
+  progressMs?: number;
 }
 
 export interface CheckRow extends CheckOutcome {
@@ -29,6 +31,8 @@ export interface CheckRow extends CheckOutcome {
   long: boolean;
   /** How long the check ran. */
   ms: number;
+  /** When (ms since the probe began) the check could not even connect, after the first connection had. */
+  refusedAt?: number;
 }
 
 export interface ProbeResult {
@@ -54,6 +58,14 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   let rows: Promise<CheckRow>[];
   const closing: Promise<void>[] = [];
   let refused: Verdict | undefined;
+  const running = new Set<string>();
+  const ticker = opts.progressMs ? setInterval(() => {
+    if (running.size) reporter.emit({ event: 'progress', t: Math.round(performance.now() - t0), running: [...running], maxWaitMs: opts.maxWaitMs });
+  }, opts.progressMs) : undefined;
+  const track = (c: Check, p: () => Promise<CheckRow>) => {
+    running.add(c.name);
+    return p().finally(() => running.delete(c.name));
+  };
   try {
     const first = await openSession({
       target: opts.target, timeoutMs: Math.min(opts.timeoutMs, opts.maxWaitMs), headers: opts.headers,
@@ -61,9 +73,10 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
     });
     peer = { endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()) };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
-    const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, runCheck(c, settings, peer, t0, closing)]));
+    const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, closing));
+    const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, start(c)]));
     const quick = Promise.allSettled([...light].filter(([c]) => !c.long).map(([, p]) => p));
-    rows = opts.checks.map((c) => light.get(c) ?? quick.then(() => runCheck(c, settings, peer, t0, closing)));
+    rows = opts.checks.map((c) => light.get(c) ?? quick.then(() => start(c)));
   } catch (e) {
     if (!(e instanceof OpenError)) throw e;
     refused = e.verdict;
@@ -71,14 +84,18 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   }
 
   const done: CheckRow[] = [];
-  for (const row of rows) {
-    const r = await row;
-    done.push(r);
-    reporter.emit(checkEvent(r, t0));
+  try {
+    for (const row of rows) {
+      const r = await row;
+      done.push(r);
+      reporter.emit(checkEvent(r, t0));
+    }
+  } finally {
+    clearInterval(ticker);
   }
   await Promise.all(closing);
   const failed = done.find((r) => r.status === 'fail');
-  const v = refused ?? (failed ? failVerdict(failed, done) : undefined);
+  const v = refused ?? (failed ? failVerdict(done) : undefined);
   const ms = performance.now() - t0;
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
@@ -95,13 +112,48 @@ const SPECIALIST: Partial<Record<VerdictCode, string>> = {
   'extension-broken': 'compression', 'subprotocol-mismatch': 'subprotocol', 'idle-timeout': 'idle-timeout',
 };
 
-/** The first FAIL row (or the specialist for its cause) names the verdict; the others are listed. */
-function failVerdict(firstFail: CheckRow, rows: CheckRow[]): Verdict {
+/**
+ * The headline order (README "wstrace probe"): a server that stopped accepting connections, a
+ * 101 that no browser accepts (nothing after it matters), then unbounded waits, protocol
+ * violations, limits, mismatches, anything else. Within a class the first row in report order
+ * wins, or the specialist for its cause.
+ */
+export const SEVERITY: readonly (readonly VerdictCode[])[] = [
+  ['bad-accept'],
+  ['close-unanswered', 'half-open', 'handshake-timeout'],
+  ['protocol-error', 'bad-response', 'extension-broken', 'terminating-hop'],
+  ['message-too-big', 'idle-timeout', 'max-lifetime', 'connection-dropped'],
+  ['echo-mismatch', 'subprotocol-mismatch'],
+];
+
+const rank = (code: VerdictCode | undefined) => {
+  const i = SEVERITY.findIndex((group) => code !== undefined && group.includes(code));
+  return i < 0 ? SEVERITY.length : i;
+};
+
+/** The most severe FAIL row names the verdict; the others are listed. */
+function failVerdict(rows: CheckRow[]): Verdict {
+  const fails = rows.filter((r) => r.status === 'fail');
+  const refused = fails.filter((r) => r.refusedAt !== undefined);
+  if (refused.length) return stoppedAccepting(refused, fails);
+  const worst = Math.min(...fails.map((r) => rank(r.verdict)));
+  const firstFail = fails.find((r) => rank(r.verdict) === worst)!;
   const expert = firstFail.verdict && SPECIALIST[firstFail.verdict];
-  const first = rows.find((r) => r.status === 'fail' && r.name === expert && r.verdict === firstFail.verdict) ?? firstFail;
-  const others = rows.filter((r) => r.status === 'fail' && r !== first).map((r) => r.name);
+  const first = fails.find((r) => r.name === expert && r.verdict === firstFail.verdict) ?? firstFail;
+  const others = fails.filter((r) => r !== first).map((r) => `${r.name} (${r.verdict ?? 'fail'})`);
   const evidence = [...first.evidence, ...(others.length ? [`also failing: ${others.join(', ')}`] : [])];
   return verdict(first.verdict ?? 'protocol-error', `${first.summary} (check ${first.name})`, evidence, first.next);
+}
+
+/** The first connection worked and later ones could not connect: the server went away mid-run. */
+function stoppedAccepting(refused: CheckRow[], fails: CheckRow[]): Verdict {
+  const at = Math.min(...refused.map((r) => r.refusedAt!));
+  const first = refused.find((r) => r.refusedAt === at)!;
+  const others = fails.filter((r) => r.refusedAt === undefined).map((r) => r.name);
+  return verdict(first.verdict ?? 'connect-refused', `the server stopped accepting connections at t=${(at / 1000).toFixed(3)} s: ${refused.length} check(s) could not connect after the first connection had worked`, [
+    `${first.name}: ${first.summary}`,
+    ...(others.length ? [`failed around then, likely for the same reason: ${others.join(', ')}`] : []),
+  ], 'the server crashed, was stopped or hit a connection limit during the probe: check its logs and process state at that time');
 }
 
 /** Resolves with the row as soon as the check is done; its connections' closing goes to `closing`. */
@@ -110,19 +162,34 @@ async function runCheck(check: Check, settings: ProbeSettings, peer: PeerInfo, t
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<CheckOutcome>((resolve) => {
-    timer = setTimeout(() => resolve(outcome('fail', `did not finish within --max-wait (${fmtMs(settings.maxWaitMs)}): stopped`, {
-      evidence: ['every wait is bounded, so this is a bug in the check or a peer that trickles bytes'], verdict: 'half-open',
-    })), run.remaining() + GRACE_MS);
+    // Re-armed while the check's deadline was moved on (CheckContext.extendTo).
+    const arm = () => {
+      timer = setTimeout(() => {
+        if (run.remaining() > 0) return arm();
+        resolve(outcome('fail', `did not finish within --max-wait (${fmtMs(settings.maxWaitMs)}): stopped`, {
+          evidence: ['every wait is bounded, so this is a bug in the check or a peer that trickles bytes'], verdict: 'half-open',
+        }));
+      }, run.remaining() + GRACE_MS);
+    };
+    arm();
   });
   let finished = false;
+  let refusedAt: number | undefined;
+  const failed = (e: unknown) => {
+    if (e instanceof OpenError && CANNOT_CONNECT.has(e.verdict.code)) refusedAt = performance.now() - t0;
+    return fromError(e);
+  };
   try {
-    const out = await Promise.race([check.run(run).then((o) => ((finished = true), o), fromError), stuck]);
-    return { name: check.name, long: check.long, ...out, ms: performance.now() - started };
+    const out = await Promise.race([check.run(run).then((o) => ((finished = true), o), failed), stuck]);
+    return { name: check.name, long: check.long, ...out, ms: performance.now() - started, ...(refusedAt !== undefined ? { refusedAt } : {}) };
   } finally {
     clearTimeout(timer);
     closing.push(run.dispose(finished));
   }
 }
+
+/** Verdicts of an open that never reached the server: after a first connection worked, it went away. */
+const CANNOT_CONNECT = new Set<VerdictCode>(['connect-refused', 'connect-timeout', 'connect-failed']);
 
 function fromError(e: unknown): CheckOutcome {
   if (e instanceof OpenError) {

@@ -10,7 +10,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort, toHttpBase, type WsTarget } from '../net/url.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
 import { headerTokens } from '../net/header.js';
-import { answerRaw } from './answer.js';
+import { answerRaw, upstreamFailure } from './answer.js';
 import { appendVia, forwardedHeaders, isLoop } from './hop-headers.js';
 import { Tunnel } from './tunnel.js';
 import type { Fault, RequestContext } from './faults/fault.js';
@@ -113,14 +113,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
     up.timer = setTimeout(() => {
       up.proxyReq?.destroy();
-      reject(up, 504, `upstream ${up.target} did not answer the upgrade within ${timeoutMs} ms`);
+      reject(up, 504, `upstream ${up.target} did not answer the upgrade within ${timeoutMs} ms`, { upstream: up.target, failure: 'handshake-timeout' });
     }, timeoutMs);
     byRequest.set(req, up);
     proxy.ws(req, client, head, { target: up.target }, (err: Error) => {
       if (up.finished) return;
       log.warn({ target: up.target, err: err.message }, 'upstream failed for upgrade');
       // http-proxy would end() the socket and leak it (#1510); we answer and destroy.
-      if (up.status === undefined) reject(up, 502, `upstream ${up.target}: ${messageOf(err)}`);
+      if (up.status === undefined) reject(up, 502, `upstream ${up.target}: ${messageOf(err)}`, { upstream: up.target, ...upstreamFailure(err) });
       else finish(up, `upstream error: ${err.message}`);
     });
   });
@@ -184,12 +184,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     return { hop: name, kind, req, log, answer, hold };
   }
 
-  function reject(up: Upgrade, status: number, message: string): void {
+  function reject(up: Upgrade, status: number, message: string, fields: Record<string, unknown> = {}): void {
     clearTimeout(up.timer);
     if (up.finished) return;
     up.status = status;
     log.info({ status, message, ms: ms(up) }, 'upgrade answered by this hop');
-    answerRaw(up.client, status, name, message, { Via: appendVia(undefined, name, true) });
+    answerRaw(up.client, status, name, message, { Via: appendVia(undefined, name, true) }, fields);
     finish(up, `answered ${status}`);
   }
 

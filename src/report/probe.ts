@@ -23,6 +23,13 @@ export function renderProbeEvent(ev: Event): string[] | undefined {
   }
 }
 
+/** `[  6.001] …   waiting on unanswered-close, idle-timeout (up to 90 s each)`: one transient line. */
+export function renderProbeProgress(ev: Event): string | undefined {
+  if (ev.event !== 'progress') return undefined;
+  const names = (ev.running as string[]).join(', ');
+  return `${stamp(Number(ev.t))} …    waiting on ${names} (each bounded by --max-wait ${(Number(ev.maxWaitMs) / 1000).toFixed(0)} s)`;
+}
+
 export function formatValue(value: unknown, unit: unknown): string {
   if (value === null || value === undefined) return '—';
   if (typeof value === 'number' && unit === 'ms') return `${value.toFixed(1)} ms`;

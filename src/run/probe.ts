@@ -4,8 +4,8 @@ import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';
 import { parseWsUrl } from '../net/url.js';
-import { reporterFor } from '../report/output.js';
-import { renderProbeEvent } from '../report/probe.js';
+import { reporterFor, transientProgress } from '../report/output.js';
+import { renderProbeEvent, renderProbeProgress } from '../report/probe.js';
 import { selectChecks } from '../probe/registry.js';
 import { probeConnection, runProbe } from '../probe/run.js';
 
@@ -17,6 +17,9 @@ export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs {
   keepalive?: string;
   'max-size': string;
 }
+
+/** The issue's bound is "at least every 2 s"; a second leaves room for a busy event loop. */
+const PROGRESS_MS = 1_000;
 
 /** Buffers this large are already unwieldy; a probe does not need more to find a cap. */
 const MAX_SIZE_LIMIT = 256 * 1024 * 1024;
@@ -40,7 +43,9 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     throw new InputError('ERR_USAGE', `--${unused[0]} is for client and bisect: probe's checks send their own messages and know what each must get back`);
   }
 
-  const reporter = reporterFor(args.json, renderProbeEvent);
+  // Long checks are silent until they end: on a terminal, show what is still running every second.
+  const tty = !args.json && process.stdout.isTTY === true;
+  const reporter = tty ? transientProgress(reporterFor(false, renderProbeEvent), renderProbeProgress) : reporterFor(args.json, renderProbeEvent);
   // The header is for people watching long checks; NDJSON stays `check`… then `result`.
   if (!args.json) {
     reporter.emit({
@@ -49,7 +54,7 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     });
   }
   const result = await runProbe(
-    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, ...probeConnection(connection) },
+    { target, checks, timeoutMs: timeout, maxWaitMs, keepaliveMs, maxSize, ...probeConnection(connection), ...(tty ? { progressMs: PROGRESS_MS } : {}) },
     reporter,
   );
   process.exitCode = result.ok ? 0 : 1;

@@ -8,7 +8,7 @@
  * `maxLifetimeMs` (default 10 min).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -17,9 +17,12 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'squid';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
-export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout';
+export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server';
+export type CaddyVariant = 'strips-upgrade';
+export type ApacheVariant = 'no-wstunnel';
+export type SquidVariant = 'no-upgrade';
 
 export interface RealServer {
   /** e.g. "nginx-good", "haproxy-tunnel-2s" */
@@ -47,6 +50,9 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   haproxy: 'haproxy',
   chromium: 'chromium',
   'python3-websockets': 'python3-websockets',
+  caddy: 'caddy',
+  apache2: 'apache2',
+  squid: 'squid',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -123,6 +129,12 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/nginx') ? '/usr/sbin/nginx' : onPath('nginx');
     case 'haproxy':
       return isExecutableFile('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : onPath('haproxy');
+    case 'caddy':
+      return isExecutableFile('/usr/bin/caddy') ? '/usr/bin/caddy' : onPath('caddy');
+    case 'apache2':
+      return isExecutableFile('/usr/sbin/apache2') ? '/usr/sbin/apache2' : onPath('apache2');
+    case 'squid':
+      return isExecutableFile('/usr/sbin/squid') ? '/usr/sbin/squid' : onPath('squid');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -287,12 +299,15 @@ async function readIfExists(p: string): Promise<string> {
 }
 
 interface ServerSpec {
-  kind: 'nginx' | 'haproxy';
+  kind: 'nginx' | 'haproxy' | 'caddy' | 'apache2' | 'squid';
   variant: string;
   template: string;
   configName: string;
   args: (prefix: string, configPath: string) => string[];
   logFiles: string[];
+  /** Extra environment (Caddy's config/data dirs), and a step before the start (permissions). */
+  env?: (prefix: string) => Record<string, string>;
+  prepare?: (prefix: string) => void;
 }
 
 async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOptions): Promise<RealServer> {
@@ -308,7 +323,8 @@ async function startReal(spec: ServerSpec, upstreamPort: number, opts: StartOpti
       .replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort))
       .replaceAll('{{PREFIX}}', prefix);
     await writeFile(configPath, rendered);
-    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles };
+    spec.prepare?.(prefix);
+    return { bin, args: spec.args(prefix, configPath), logFiles: spec.logFiles, ...(spec.env ? { env: { ...process.env, ...spec.env(prefix) } } : {}) };
   });
 }
 
@@ -418,6 +434,56 @@ export function startHaproxy(
       // -db: foreground, no master/worker -- the process is the proxy; logs go to stderr.
       args: (_prefix, conf) => ['-db', '-f', conf],
       logFiles: [],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
+/** Caddy with its admin endpoint off and every file it writes (storage, autosave) in the prefix. */
+export function startCaddy(variant: CaddyVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'caddy',
+      variant,
+      template: `caddy-${variant}.Caddyfile`,
+      configName: 'Caddyfile',
+      args: (_prefix, conf) => ['run', '--config', conf, '--adapter', 'caddyfile'],
+      logFiles: [],
+      env: (prefix) => ({ HOME: prefix, XDG_CONFIG_HOME: path.join(prefix, 'config'), XDG_DATA_HOME: path.join(prefix, 'data') }),
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
+/** Apache httpd in one foreground process (-X), modules loaded from Debian's module dir. */
+export function startApache(variant: ApacheVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'apache2',
+      variant,
+      template: `apache-${variant}.conf`,
+      configName: 'httpd.conf',
+      args: (prefix, conf) => ['-X', '-d', prefix, '-f', conf],
+      logFiles: ['error.log'],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
+/** squid in the foreground (-N); it drops root for its unprivileged user, so the prefix is opened up. */
+export function startSquid(variant: SquidVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'squid',
+      variant,
+      template: `squid-${variant}.conf`,
+      configName: 'squid.conf',
+      args: (_prefix, conf) => ['-N', '-f', conf],
+      logFiles: ['cache.log', 'access.log'],
+      prepare: (prefix) => chmodSync(prefix, 0o777),
     },
     upstreamPort,
     opts,
