@@ -52,3 +52,12 @@ test('two connections drifting into step are not a drain: a periodic reset needs
   }
   assert.deepEqual(inf.evaluate(live({})).filter((l) => l.kind === 'periodic-reset'), []);
 });
+
+test('a lifetime cap is not taken for an idle timeout when one ping connection happens to live longer once', () => {
+  const inf = new LimitInference(100, 4);
+  inf.add(drop('silent', 5_000, 5_000));
+  inf.add(drop('ping', 5_400, 5_000, 50, 50));
+  inf.add(drop('silent', 10_200, 5_000));
+  // The hop fired its timer late this once: the ping and pong connections reached 5.8 and 5.9 s.
+  assert.deepEqual(inf.evaluate(live({ ping: 5_800, pong: 5_900 })).filter((l) => l.kind === 'idle-timeout'), []);
+});

@@ -50,7 +50,7 @@ function near(value: number, expected: number, within: number, what: string): vo
   assert.ok(Math.abs(value - expected) <= within, `${what}: ${value} s, expected ${expected} ± ${within} s`);
 }
 
-describe('watch through faults', { concurrency: 5 }, () => {
+describe('watch through faults', { concurrency: 7 }, () => {
   test('idle-timeout=2s: idle timeout 2.0 s, client traffic resets it, pings keep connections alive; --fail-on drop exits 1; /metrics parses', async () => {
     const url = await through('idle-timeout=2s');
     let metricsUrl: string | undefined;
@@ -123,6 +123,31 @@ describe('watch through faults', { concurrency: 5 }, () => {
     assert.ok(reset, `no periodic-reset limit\n${r.stdout}`);
     near(reset.value, 5, 0.3, 'period');
     assert.deepEqual(limits(events, 'max-lifetime'), [], 'not a lifetime: connections of different ages died together');
+  });
+
+  test('a TCP reset (reset-after=1k) is a reset; a close frame (the echo obeys --message wstrace:close:4001) is a close with its code', async () => {
+    const url = await through('reset-after=1k');
+    const [reset, closed] = await Promise.all([
+      runCli(['watch', url, '--for', '4s', '--pattern', 'message', '--interval', '50ms', '--json'], { timeoutMs: 30_000 }),
+      runCli(['watch', echo.url, '--for', '3s', '--pattern', 'message', '--message', 'wstrace:close:4001', '--json'], { timeoutMs: 30_000 }),
+    ]);
+    const resets = ndjson(reset.stdout).filter((e) => e.event === 'drop');
+    assert.ok(resets.length >= 1, reset.stdout);
+    for (const d of resets) assert.deepEqual([d.cause, d.closeCode, d.errorCode], ['reset', 1006, 'ECONNRESET']);
+    const closes = ndjson(closed.stdout).filter((e) => e.event === 'drop');
+    assert.ok(closes.length >= 1, closed.stdout);
+    for (const d of closes) assert.deepEqual([d.cause, d.closeCode], ['close', 4001]);
+  });
+
+  test('blackhole (a silent NAT drop): the ping connection gets no pong within --timeout, a half-open drop', async () => {
+    const url = await through('blackhole');
+    const r = await runCli(['watch', url, '--for', '4s', '--pattern', 'ping', '--interval', '200ms', '--timeout', '1s', '--fail-on', 'drop', '--json'], { timeoutMs: 30_000 });
+    const events = ndjson(r.stdout);
+    const drops = events.filter((e) => e.event === 'drop');
+    assert.ok(drops.length >= 1, r.stdout);
+    assert.deepEqual([drops[0]!.cause, drops[0]!.reason], ['no-pong', 'no pong within 1000 ms']);
+    assert.equal(r.code, 1);
+    assert.equal((events.at(-1)!.verdict as { code: string }).code, 'half-open');
   });
 
   test('healthy path: --for 10s --fail-on drop exits 0 with periodic summaries and no drop (human output)', async () => {

@@ -47,7 +47,7 @@ interface Open {
 
 /**
  * One held connection, reconnected after every drop: the only owner of its socket and of its
- * two timers (traffic, pong deadline), cleared at one point (`#settle`). Holds at most one
+ * two timers (traffic, pong deadline), cleared at one point (`#clearTimers`). Holds at most one
  * connection at a time, so a watch never has more connections open than it was asked for.
  */
 export class HeldSlot {
@@ -104,9 +104,8 @@ export class HeldSlot {
     }, ms);
   }
 
-  /** Exponential after consecutive failures; the stagger keeps slots apart after a shared outage. */
+  /** After consecutive failures: doubling, plus the stagger that keeps slots apart after a shared outage. */
   #backoff(): number {
-    if (this.#failures === 0) return RECONNECT_MS;
     return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (this.#failures - 1)) + this.#stagger();
   }
 
@@ -137,8 +136,8 @@ export class HeldSlot {
     };
     this.#open = open;
     this.#state = 'open';
-    c.socket.on('error', this.#onSocketError);
-    c.ws.on('error', this.#onWsError);
+    c.socket.on('error', this.#onError);
+    c.ws.on('error', this.#onError);
     c.ws.on('close', this.#onClose);
     c.ws.on('message', this.#onDown);
     c.ws.on('ping', this.#onDown);
@@ -181,11 +180,8 @@ export class HeldSlot {
     open.ws.terminate();
   };
 
-  readonly #onSocketError = (err: NodeJS.ErrnoException): void => {
-    if (this.#open) this.#open.errorCode ??= err.code ?? 'error';
-  };
-
-  readonly #onWsError = (err: NodeJS.ErrnoException): void => {
+  /** The socket's errno (a reset) or ws's error code (a protocol error), whichever came first. */
+  readonly #onError = (err: NodeJS.ErrnoException): void => {
     if (this.#open) this.#open.errorCode ??= err.code ?? 'error';
   };
 
@@ -220,7 +216,7 @@ export class HeldSlot {
 function causeOf(code: number, open: Open): DropCause {
   if (open.noPong) return 'no-pong';
   if (open.errorCode === 'ECONNRESET' || open.errorCode === 'EPIPE') return 'reset';
-  if (code !== 1006 && code !== 1005) return 'close';
-  if (open.errorCode !== undefined && code === 1006 && open.errorCode.startsWith('WS_ERR')) return 'error';
-  return code === 1005 ? 'close' : 'eof';
+  if (open.errorCode?.startsWith('WS_ERR_')) return 'error';
+  // 1006 is ws's "no close frame came" (RFC 6455 §7.1.5); 1005 a close frame without a code.
+  return code === 1006 ? 'eof' : 'close';
 }

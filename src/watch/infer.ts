@@ -114,6 +114,9 @@ export class LimitInference {
     const idle = median(idles);
     if (spread(idles) > tolerance(idle)) return undefined;
     const margin = Math.max(tolerance(idle), this.intervalMs);
+    // A ping or message connection that died at that same age contradicts "traffic keeps it alive",
+    // however long another one lived (a loaded hop may fire its timer late once).
+    if (this.#recent.some((d) => (d.pattern === 'ping' || d.pattern === 'message') && Math.abs(d.ageMs - idle) <= tolerance(idle))) return undefined;
     const outlived = (p: Pattern) => slots.some((sl) => sl.pattern === p && this.#longest(sl) > idle + margin);
     const keptBy = (['ping', 'message'] as const).filter(outlived);
     if (keptBy.length === 0) return undefined;

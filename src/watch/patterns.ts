@@ -16,12 +16,5 @@ export function carriesTraffic(p: Pattern): boolean {
   return p !== 'silent';
 }
 
-export const PATTERN_TEXT: Record<Pattern, string> = {
-  silent: 'no traffic',
-  ping: 'a ping every interval',
-  pong: 'an unsolicited pong every interval (client→server only)',
-  message: 'a message every interval',
-};
-
 /** The text the `message` pattern sends: not a wstrace endpoint command (`wstrace:…`). */
 export const WATCH_MESSAGE = 'wstrace watch keepalive';

@@ -55,7 +55,7 @@ export async function runWatch(o: WatchOptions, reporter: Reporter, x: WatchExtr
     const live = slots.map((sl) => ({ conn: sl.conn, pattern: sl.pattern, ageMs: sl.age(now()) }));
     for (const l of infer.evaluate(live)) {
       x.metrics?.limit(l);
-      emit({ event: 'limit', t: now(), kind: l.kind, value: l.value, unit: 's', resetBy: l.resetBy ?? null, pingsHelp: l.pingsHelp, drops: l.drops, evidence: l.evidence });
+      emit({ event: 'limit', t: now(), ...limitFields(l) });
     }
   };
   const openCount = () => slots.filter((sl) => sl.isOpen).length;
@@ -113,7 +113,7 @@ export async function runWatch(o: WatchOptions, reporter: Reporter, x: WatchExtr
     })().finally(() => (probing = undefined));
   };
   const summary = (final: boolean) =>
-    emit({ event: 'summary', t: now(), final, open: openCount(), held: slots.length, window: stats.takeWindow(), ...stats.total(), limits: infer.limits });
+    emit({ event: 'summary', t: now(), final, open: openCount(), held: slots.length, window: stats.takeWindow(), ...stats.total(), limits: infer.limits.map(limitFields) });
 
   probe();
   const timers = [
@@ -139,7 +139,7 @@ export async function runWatch(o: WatchOptions, reporter: Reporter, x: WatchExtr
   });
   const result: WatchResult = { ok: failed.length === 0, failed, totals, limits };
   if (!result.ok) result.verdict = verdictOf(totals, limits, lastFailure, failed);
-  emit({ event: 'result', t: now(), ...result });
+  emit({ event: 'result', t: now(), ...result, limits: limits.map(limitFields) });
   return result;
 }
 
@@ -182,8 +182,13 @@ function verdictOf(t: SummaryFigures, limits: Limit[], lastFailure: HandshakeRec
   return verdict('connection-dropped', failed[0]?.detail ?? 'a --fail-on condition held', evidence);
 }
 
-export function causes(t: SummaryFigures): string {
+function causes(t: SummaryFigures): string {
   return Object.entries(t.byCause).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`).join(', ') || 'none';
+}
+
+/** A limit as the `limit` event, `summary` and `result` all carry it: the same fields each time. */
+function limitFields(l: Limit) {
+  return { kind: l.kind, value: l.value, unit: 's', resetBy: l.resetBy ?? null, pingsHelp: l.pingsHelp, drops: l.drops, evidence: l.evidence };
 }
 
 function round(ms: number): number {

@@ -51,12 +51,6 @@ export class WatchStats {
     }
   }
 
-  /** Failed / all handshakes, 0…1 (0 before any). */
-  get failureRate(): number {
-    const n = this.#ok + this.#failed;
-    return n === 0 ? 0 : this.#failed / n;
-  }
-
   total(): SummaryFigures {
     return { drops: this.drops, byCause: { ...this.byCause }, byPattern: { ...this.byPattern }, handshakes: figures(this.#total, this.#ok, this.#failed) };
   }
