@@ -103,8 +103,7 @@ function strippedAtEndpoint(explainer: UpgradeRequiredBody, r: NonUpgradeRespons
     const lastWstrace = [...explainer.via].reverse().find((e) => e.wstrace);
     if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
   }
-  evidence.push(software(seen, r.headers));
-  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+  return verdict('upgrade-headers-stripped', summary, [...evidence, software(seen)].filter(Boolean), adviceFor(seen, 'upgrade'));
 }
 
 /** A wstrace hop answered itself: its body says whether it could not connect or got a bad answer. */
@@ -160,8 +159,7 @@ function strippedOnTheWay(r: NonUpgradeResponse, seen: Sighting[]): Verdict | un
     evidence.push(`the body is what ${app![1]} says to a plain GET: the upgrade headers did not reach it`);
     summary += `: the server saw a plain GET, so a hop in front of it stripped Upgrade/Connection`;
   }
-  evidence.push(software(seen, r.headers));
-  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+  return verdict('upgrade-headers-stripped', summary, [...evidence, software(seen)].filter(Boolean), adviceFor(seen, 'upgrade'));
 }
 
 /** A recognised proxy's own error page (or error header): it names what happened. */
@@ -256,9 +254,9 @@ function redirectAdvice(location: string, ctx: AskContext): string {
   return `connect to ${direct} directly (browsers will not follow this redirect either)`;
 }
 
-function software(seen: Sighting[], headers: IncomingHttpHeaders): string {
-  if (seen.length) return `software in the path: ${describeSightings(seen)}`;
-  return `software not recognised: ${whoAnswered(headers)}`;
+/** The software evidence line; empty when none is recognised (`next` then says so). */
+function software(seen: Sighting[]): string {
+  return seen.length ? `software in the path: ${describeSightings(seen)}` : '';
 }
 
 function bodyLine(body: string): string {
