@@ -2,10 +2,11 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli-options.js';
 import type { ProbeCommandArgs } from '../src/run/probe.js';
 import { withConnectionOptions } from '../src/connection-options.js';
+import { CHECK_LIMIT_OPTIONS } from '../src/probe/limits.js';
 
 // Kept here (not imported from src/probe/registry.ts) so `--help` loads no check code.
-const QUICK = 'handshake, echo, ping, close-reply, max-message, invalid-utf8, reserved-opcode, unmasked-client-frame, oversized-control, compression, subprotocol';
-const LONG = 'unanswered-close, silent-after-upgrade, idle-timeout';
+export const QUICK = 'handshake, echo, ping, close-reply, max-message, invalid-utf8, reserved-opcode, unmasked-client-frame, oversized-control, compression, subprotocol';
+export const LONG = 'unanswered-close, silent-after-upgrade, idle-timeout';
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeCommandArgs> = {
   command: 'probe <url>',
@@ -15,9 +16,7 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeCommandArgs> = {
       .positional('url', { type: 'string', demandOption: true, describe: 'ws:// or wss:// URL' })
       .option('check', { type: 'string', array: true, describe: `run this check (repeatable). Quick (the default set): ${QUICK}. Long: ${LONG}` })
       .option('all', { type: 'boolean', default: false, describe: 'run every check, the long ones too' })
-      .option('max-wait', { type: 'string', default: '30s', describe: 'bound of every check, and how long the long checks wait for the peer' })
-      .option('keepalive', { type: 'string', describe: 'idle-timeout: also run with a ping (and a bare pong) every this often' })
-      .option('max-size', { type: 'string', default: '16M', describe: 'max-message: search up to this many bytes (k/M)' })
+      .options(CHECK_LIMIT_OPTIONS)
       .example('$0 probe ws://127.0.0.1:8080/echo', 'every quick check')
       .example('$0 probe ws://127.0.0.1:9000/echo --check idle-timeout --keepalive 20s --max-wait 90s', 'find a hop\'s idle timeout; do pings keep it alive?')
       .example('$0 probe wss://example.test/ws --all --json', 'every check, NDJSON') as Argv<ProbeCommandArgs>,

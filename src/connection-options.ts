@@ -105,3 +105,16 @@ export function parseConnection(args: ConnectionArgs): Connection {
     ca: readFileArg(args.ca, '--ca'),
   };
 }
+
+/**
+ * probe's checks (and bisect --check) send their own messages and know what each must get back:
+ * the message options would be silently ignored there, so they are refused.
+ */
+export function refuseMessageOptions(args: ConnectionArgs, who: string): void {
+  const given = (['message', 'size', 'expect'] as const).filter((k) => args[k] !== undefined) as string[];
+  if (args.binary) given.push('binary');
+  if (parseDuration(args.wait ?? '0s', '--wait') > 0) given.push('wait');
+  if (given.length) {
+    throw new InputError('ERR_USAGE', `--${given[0]} is for client and bisect without --check: ${who}'s checks send their own messages and know what each must get back`);
+  }
+}

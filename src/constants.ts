@@ -16,6 +16,8 @@ export const INSPECT_MESSAGE = 'wstrace:inspect';
 export const CLOSE_REQUEST_PREFIX = 'wstrace:close';
 /** Header on the endpoint's responses (101, 426, health) so a client knows a wstrace endpoint answered. */
 export const ENDPOINT_HEADER = 'X-Wstrace-Endpoint';
+/** Header on the endpoint's answers (101, 426, 400): what it received of the handshake, `<http> u=… c=…` (src/protocol/hop-trace.ts). */
+export const RECEIVED_HEADER = 'X-Wstrace-Received';
 /** Header a wstrace proxy puts on responses it generates itself (504, 502, 508, faults). */
 export const HOP_HEADER = 'X-Wstrace-Hop';
 

@@ -29,6 +29,10 @@ test('bad input: one line on stderr, exit 2, no stack', async (t) => {
     ['bad repeat', ['bisect', ok, '--repeat', '0'], /bad --repeat "0"/],
     ['repeat with binary', ['bisect', ok, '--repeat', '3', '--strategy', 'binary'], /--repeat needs --strategy all/],
     ['bad timeout', ['bisect', ok, '--timeout', 'soon'], /bad --timeout "soon"/],
+    ['unknown --check', ['bisect', ok, '--check', 'nope'], /unknown check "nope"/],
+    ['--check with --strategy binary', ['bisect', ok, '--check', 'ping', '--strategy', 'binary'], /--check runs every check at every URL at once/],
+    ['--check with --message', ['bisect', ok, '--check', 'ping', '--message', 'hi'], /--message is for client and bisect without --check/],
+    ['--check with a bad --max-wait', ['bisect', ok, '--check', 'ping', '--max-wait', '0'], /bad --max-wait "0"/],
   ];
   const runs = await limited(cases.map(([, args]) => () => wstrace(args)), 3);
   cases.forEach(([what, , pattern], i) => {
@@ -72,7 +76,7 @@ test('healthy chain: exit 0, every row ok, one hop event per URL then the result
   // Aligned: every row's URL column starts at the same offset as the header's.
   const header = human.stdout.split('\n').find((l) => /#\s+name\s+URL/.test(l))!;
   for (const row of rows) assert.equal(row.indexOf('ws://'), header.indexOf('URL'));
-  assert.match(human.stdout, /ok: all 4 URLs upgrade and echo: no break on this path/);
+  assert.match(human.stdout, /ok: all 4 URLs upgrade and answer: no break on this path/);
   assert.match(human.stdout, /^\[\s+\d+\.\d{3}\] bisect/m);
 });
 
@@ -180,4 +184,18 @@ test('not monotone: an outer URL works while one behind it fails — reported, n
   assert.equal(r.monotone, false);
   assert.match(String((r.anomalies as string[])[0]), /"side" \(#2\) fails but "front" \(#1\) in front of it works: routing differs per entry point/);
   assert.match(human.stdout, /evidence: not monotone: "side" \(#2\) fails but "front" \(#1\)/);
+});
+
+test('evidence and next step use the --name labels, not the hops\' own Via names', async (t) => {
+  const chain = await startChain({ hops: [{}, { faults: ['strip-upgrade'] }, {}] });
+  t.after(() => chain.close());
+  const urls = chain.layers.map((l) => l.url);
+  const r = await wstrace(['bisect', ...urls, '--name', 'cdn', '--name', 'lb', '--name', 'app', '--name', 'origin', '--json']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const v = resultOf(r).verdict as unknown as { summary: string; evidence: string[]; next: string };
+  // Raw Via header values quoted as evidence keep the hops' own names; every sentence uses the labels.
+  const text = [v.summary, ...v.evidence.filter((e) => !e.includes('(wstrace;')), v.next].join('\n');
+  assert.doesNotMatch(text, /hop-\d/, text);
+  assert.match(text, /stripped between "lb" and "app"/);
+  assert.match(v.next, /^fix "lb"/);
 });

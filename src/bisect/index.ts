@@ -2,12 +2,13 @@ import { DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { warmUp } from '../client/warmup.js';
 import type { Reporter } from '../report/reporter.js';
 import { attribute } from './cause.js';
-import { localise } from './localise.js';
+import { localise, localiseChanges } from './localise.js';
+import { relabel, traceLabels } from './labels.js';
 import { probeHop } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
 import type { BisectOptions, BisectResult, HopSpec } from './types.js';
 
-export type { BisectOptions, BisectResult, Break, HopResult, HopSpec, Strategy } from './types.js';
+export type { Alteration, BisectOptions, BisectResult, Break, HopResult, HopSpec, Strategy } from './types.js';
 export { STRATEGIES } from './types.js';
 export { buildHops } from './hops.js';
 
@@ -35,14 +36,15 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
   const run = strategy === 'binary' ? await probeBinary(opts.hops, probe, onHop) : await probeAll(opts.hops, probe, repeat, onHop);
 
   const where = localise(run.hops);
+  const alterations = localiseChanges(run.hops);
   const result: BisectResult = {
     ok: true, strategy, repeat, probes: run.probes, hops: run.hops, break: null,
-    monotone: where.anomalies.length === 0, anomalies: where.anomalies, totalMs: 0,
+    monotone: where.anomalies.length === 0, anomalies: where.anomalies, alterations, totalMs: 0,
   };
   if (where.outer !== null) {
     const outer = run.hops[where.outer]!;
     const inner = where.inner === null ? null : run.hops[where.inner]!;
-    const v = attribute(outer, inner, run.hops.length === 1);
+    const v = relabel(attribute(outer, inner, run.hops.length === 1, alterations.filter((a) => a.index === outer.index)), traceLabels(run.hops));
     result.ok = false;
     result.break = { outer: where.outer, inner: where.inner, code: v.code };
     result.verdict = where.anomalies.length ? { ...v, evidence: [...v.evidence, ...where.anomalies.map((a) => `not monotone: ${a}`)] } : v;

@@ -1,4 +1,5 @@
-import type { HopResult } from './types.js';
+import { TRACE_FIELDS } from '../protocol/hop-trace.js';
+import type { Alteration, HopResult } from './types.js';
 
 export interface Boundary {
   /** Innermost failing URL; null when every probed URL works. */
@@ -47,4 +48,25 @@ export function localise(hops: HopResult[]): Boundary {
     }
   }
   return { outer: outerRow.index, inner: innerRow ? innerRow.index : null, anomalies };
+}
+
+/**
+ * The neighbour rule for the hop trace: a field changed on the way in from layer k shows in the
+ * trace of every URL from k outwards, and in none behind it. So the innermost probed URL whose
+ * trace shows a change of that field is the layer that makes it (it, or what sits between it
+ * and the next URL).
+ */
+export function localiseChanges(hops: HopResult[]): Alteration[] {
+  const probed = hops.filter((h) => h.probed);
+  const out: Alteration[] = [];
+  for (const field of TRACE_FIELDS) {
+    for (let i = probed.length - 1; i >= 0; i--) {
+      const c = probed[i]!.changes.find((x) => x.field === field);
+      if (!c) continue;
+      const h = probed[i]!;
+      out.push({ index: h.index, name: h.name, field, header: c.header, before: c.before, after: c.after });
+      break;
+    }
+  }
+  return out.sort((a, b) => b.index - a.index);
 }

@@ -33,6 +33,8 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
     verdict: r.verdict ?? null,
     via: viaOf(r.report) ?? viaOf(bodyJson(response)) ?? null,
     answeredBy: response ? headerOf(response, HOP_HEADER) : null,
+    changes: r.trace?.changes ?? [],
+    firstTraced: r.trace?.points[1]?.at ?? r.endpoint,
   };
 }
 
@@ -62,6 +64,8 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     verdict: shown.verdict,
     via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
     answeredBy: shown.answeredBy,
+    changes: shown.changes,
+    firstTraced: shown.firstTraced,
     runs: runs.length,
     failures: failed.length,
     rate: failed.length / runs.length,
@@ -73,7 +77,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 export function notProbed(hop: HopSpec): HopResult {
   return {
     index: hop.index, name: hop.name, url: hop.target.url.href, probed: false, ok: false, status: null, statusText: '', ms: null,
-    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, runs: 0, failures: 0, rate: 0, intermittent: false,
+    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Connection } from '../connection-options.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
+import type { TraceChange, TraceField } from '../protocol/hop-trace.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { WsTarget } from '../net/url.js';
 
@@ -38,6 +39,10 @@ export interface ProbeRun {
   /** Which wstrace hop generated the answer (X-Wstrace-Hop), when one did. */
   answeredBy: string | null;
   statusText: string;
+  /** Handshake fields that changed on the way in (hop trace; empty without wstrace hops). */
+  changes: TraceChange[];
+  /** The first wstrace hop or endpoint (its own name) that received this probe's request. */
+  firstTraced: string | null;
 }
 
 /** What we know about one URL after its probes; `probed: false` when binary search skipped it. */
@@ -56,6 +61,8 @@ export interface HopResult {
   verdict: Verdict | null;
   via: ViaEntry[] | null;
   answeredBy: string | null;
+  changes: TraceChange[];
+  firstTraced: string | null;
   runs: number;
   failures: number;
   /** failures / runs. */
@@ -75,6 +82,16 @@ export interface Break {
   code: VerdictCode;
 }
 
+/** A handshake field the hop at `index` changes: its URL's trace shows it, the next URL's does not. */
+export interface Alteration {
+  index: number;
+  name: string;
+  field: TraceField;
+  header: string;
+  before: string | null;
+  after: string | null;
+}
+
 export interface BisectResult {
   ok: boolean;
   strategy: Strategy;
@@ -85,6 +102,8 @@ export interface BisectResult {
   /** False when an outer hop works while one behind it fails: the path is not what the URL order says. */
   monotone: boolean;
   anomalies: string[];
+  /** Every handshake field a layer changes, innermost layer that shows it (see localiseChanges). */
+  alterations: Alteration[];
   totalMs: number;
   verdict?: Verdict;
 }

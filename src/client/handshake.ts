@@ -6,6 +6,7 @@ import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { deadlineError, diagnoseError } from '../diagnose/errors.js';
 import { diagnoseResponse } from '../diagnose/response.js';
 import { acceptKey } from '../protocol/accept.js';
+import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { WireClock } from './wire-clock.js';
 import type { WsTarget } from '../net/url.js';
 
@@ -32,6 +33,8 @@ export interface UpgradeAnswer {
   ms: number;
   /** The name in the endpoint's marker header, when a wstrace endpoint answered. */
   endpoint?: string | undefined;
+  /** The hop-trace digest of the request we sent: the first point of the trace. */
+  sent?: Digest | undefined;
 }
 
 /**
@@ -89,12 +92,13 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
     sentKey = clientReq?.getHeader('sec-websocket-key') as string | undefined;
+    const sent = clientReq ? digestRequest('1.1', clientReq.getHeaders()) : undefined;
 
     ws.on('upgrade', (res: IncomingMessage) => {
-      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
+      answer = { ...describe(res, clock.elapsed() ?? performance.now() - t0), sent };
     });
     ws.on('unexpected-response', (_r: ClientRequest, res: IncomingMessage) => {
-      answer = describe(res, clock.elapsed() ?? performance.now() - t0);
+      answer = { ...describe(res, clock.elapsed() ?? performance.now() - t0), sent };
       readPreview(res, (body) => {
         answer!.body = body;
         finish({ ok: false, answer, verdict: diagnoseResponse({ ...answer!, body, origin: req.origin, secure: req.target.secure }) });

@@ -8,6 +8,7 @@ import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from '.
 import { confirmLifetime } from './lifetime.js';
 import { warmUp } from './warmup.js';
 import { preview } from './liveness.js';
+import { downgradeVerdict, hopTrace, refineByTrace, type HopTrace } from './trace.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
@@ -29,6 +30,8 @@ export interface ClientResult {
   closeCode: number | null;
   /** The endpoint's handshake report, when asked for and available. */
   report: unknown;
+  /** What each wstrace hop (and the endpoint) received of the handshake, and every change. */
+  trace: HopTrace | null;
   totalMs: number;
   verdict?: Verdict;
 }
@@ -45,13 +48,25 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
     ok: false, url: o.target.url.href, status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
-    pongMs: null, rttMs: null, closeCode: null, report: null, totalMs: 0,
+    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
+  if (trace && trace.points.length > 1) {
+    result.trace = trace;
+    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
+  }
+  const downgrade = trace ? downgradeVerdict(trace) : undefined;
   if (!outcome.ok) {
-    result.verdict = await confirm(o, outcome.verdict);
+    result.verdict = outcome.verdict.code === 'version-downgrade' ? outcome.verdict
+      : downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
+  } else if (downgrade) {
+    result.verdict = downgrade;
+    const c = await closeHandshake(outcome.ws, o.timeoutMs);
+    result.closeCode = c.code;
+    emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
   } else {
     const ws = outcome.ws;
     result.expect = o.expect ?? (outcome.answer.endpoint ? 'echo' : 'any');

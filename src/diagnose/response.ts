@@ -23,6 +23,16 @@ export interface UpgradeRequiredBody {
   via: ViaEntry[];
 }
 
+/** The body our endpoint sends with its 400 to a downgraded upgrade (src/endpoint/downgrade.ts). */
+interface DowngradeBody {
+  error: 'version-downgrade';
+  endpoint: string;
+  receivedBy: string;
+  after: string | null;
+  httpVersion: string;
+  via: ViaEntry[];
+}
+
 /** The body a wstrace hop sends when it answers an upgrade itself (src/proxy/answer.ts). */
 interface HopBody {
   hop: string;
@@ -80,6 +90,10 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
     : undefined;
   const seen = identify({ status: r.status, headers: r.headers, body: r.body, requestVia: explainer?.via });
   if (explainer) return strippedAtEndpoint(explainer, r, seen);
+  const downgrade = r.status === 400 && r.headers[ENDPOINT_HEADER.toLowerCase()]
+    ? parseJson<DowngradeBody>(r.body, (b) => b.error === 'version-downgrade' && typeof b.receivedBy === 'string' && Array.isArray(b.via))
+    : undefined;
+  if (downgrade) return downgradedOnTheWay(downgrade, seen);
   if (hopName) {
     const body = parseJson<HopBody>(r.body, (b) => typeof b.hop === 'string');
     const own = fromWstraceHop(String(hopName), r, body);
@@ -104,6 +118,17 @@ function strippedAtEndpoint(explainer: UpgradeRequiredBody, r: NonUpgradeRespons
     if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
   }
   return verdict('upgrade-headers-stripped', summary, [...evidence, software(seen)].filter(Boolean), adviceFor(seen, 'upgrade'));
+}
+
+/** Our endpoint refused an upgrade that some hop received as HTTP/1.0 (RFC 6455 §4.1). */
+function downgradedOnTheWay(d: DowngradeBody, seen: Sighting[]): Verdict {
+  const version = d.httpVersion.replace(/^HTTP\//i, '');
+  const where = d.after ? `between "${d.after}" and "${d.receivedBy}"` : `before "${d.receivedBy}"`;
+  return verdict('version-downgrade', `the upgrade was forwarded as HTTP/${version} ${where}; endpoint "${d.endpoint}" refused it (400)`, [
+    `"${d.receivedBy}" received HTTP/${version} (Via: ${describeVia(d.via)})`,
+    'RFC 6455 §4.1: the opening handshake must be HTTP/1.1 or later; a hop after it may re-send HTTP/1.1 and hide the downgrade',
+    software(seen),
+  ].filter(Boolean), seen.length ? adviceFor(seen, 'upgrade') : undefined);
 }
 
 /** A wstrace hop answered itself: its body says whether it could not connect or got a bad answer. */

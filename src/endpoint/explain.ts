@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ENDPOINT_HEADER } from '../constants.js';
+import { ENDPOINT_HEADER, RECEIVED_HEADER } from '../constants.js';
+import { digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { checkUpgradeRequest } from '../protocol/upgrade-check.js';
 import { parseVia, describeVia, findStrippingGap } from '../protocol/via.js';
 import type { UpgradeRequiredBody } from '../diagnose/response.js';
@@ -26,6 +27,7 @@ export function explainUpgradeRequired(endpoint: string, req: IncomingMessage, r
     Upgrade: 'websocket',
     Connection: 'Upgrade',
     [ENDPOINT_HEADER]: endpoint,
+    [RECEIVED_HEADER]: formatReceived(digestRequest(req.httpVersion, req.headers)),
   });
   res.end(text);
 }

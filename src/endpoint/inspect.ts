@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
+import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 
 /** What the endpoint saw of one opening handshake: the answer to `wstrace:inspect`. */
 export interface HandshakeReport {
@@ -15,6 +16,8 @@ export interface HandshakeReport {
   peer: { address: string | null; port: number | null; family: string | null };
   tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null };
   via: ViaEntry[];
+  /** The hop-trace digest of what the endpoint received (the last point of the trace). */
+  received: Digest;
   subprotocol: string | null;
   extensions: string | null;
   receivedAt: string;
@@ -40,6 +43,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
         }
       : null,
     via: parseVia(req.headers.via),
+    received: digestRequest(req.httpVersion, req.headers),
     subprotocol: subprotocol || null,
     extensions: extensions || null,
     receivedAt: new Date().toISOString(),

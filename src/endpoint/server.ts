@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE,
+  DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE, RECEIVED_HEADER,
 } from '../constants.js';
 import { listen } from '../net/listen.js';
 import { InputError, messageOf } from '../errors.js';
@@ -13,6 +13,8 @@ import { formatHostPort } from '../net/url.js';
 import { silentLogger, type Logger } from '../log.js';
 import { buildReport, type HandshakeReport } from './inspect.js';
 import { explainUpgradeRequired } from './explain.js';
+import { refuseDowngrade, versionDowngrade } from './downgrade.js';
+import { digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
 import { isValidCloseCode } from '../protocol/close-codes.js';
@@ -83,11 +85,18 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     perMessageDeflate: { serverNoContextTakeover: true },
     handleProtocols: (offered: Set<string>) => [...offered].find((p) => accepted.includes(p)) ?? false,
   });
-  wss.on('headers', (headers: string[]) => headers.push(`${ENDPOINT_HEADER}: ${name}`));
+  wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    headers.push(`${ENDPOINT_HEADER}: ${name}`, `${RECEIVED_HEADER}: ${formatReceived(digestRequest(req.httpVersion, req.headers))}`);
+  });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => log.debug({ err: err.message }, 'client socket error before 101'));
+    const downgrade = versionDowngrade(name, req);
+    if (downgrade) {
+      log.info({ via: req.headers.via, httpVersion: req.httpVersion }, 'upgrade in HTTP/1.0 somewhere on the path: 400');
+      return refuseDowngrade(socket, name, req, downgrade);
+    }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws, req));
   });
   server.on('clientError', (err: Error, socket: Duplex) => {

@@ -1,17 +1,21 @@
 // RFC 9110 §7.6.3: Via = #( received-protocol RWS received-by [ RWS comment ] ).
-// wstrace hops write `1.1 <name> (wstrace; upgrade=present|absent)` so the endpoint's report
-// shows, hop by hop, whether the upgrade headers were still there when each hop saw the request.
+// wstrace hops write `<version received> <name> (wstrace; upgrade=present|absent; u=… c=… …)` so
+// the endpoint's report and the client show, hop by hop, whether the upgrade headers were still
+// there when each hop saw the request, and every other handshake field it received (hop-trace.ts).
+import { formatDigest, parseDigest, type Digest } from './hop-trace.js';
 
 export interface ViaEntry {
   protocol: string;
   receivedBy: string;
   comment?: string;
   /** Set for entries written by a wstrace hop. */
-  wstrace?: { upgrade: 'present' | 'absent' };
+  wstrace?: { upgrade: 'present' | 'absent'; received?: Digest };
 }
 
-export function formatViaEntry(name: string, upgradePresent: boolean): string {
-  return `1.1 ${name} (wstrace; upgrade=${upgradePresent ? 'present' : 'absent'})`;
+/** Without `received` (an answer the hop generates itself), the entry says only upgrade=…. */
+export function formatViaEntry(name: string, upgradePresent: boolean, received?: Digest): string {
+  const head = `${received?.http ?? '1.1'} ${name} (wstrace; upgrade=${upgradePresent ? 'present' : 'absent'}`;
+  return received ? `${head}; ${formatDigest(received)})` : `${head})`;
 }
 
 /** Splits on commas that are not inside a comment, then parses each entry leniently. */
@@ -40,8 +44,12 @@ function parseEntry(text: string): ViaEntry {
   const entry: ViaEntry = { protocol: m[1]!, receivedBy: m[2]! };
   if (m[3] !== undefined) {
     entry.comment = m[3];
-    const w = /^wstrace;\s*upgrade=(present|absent)$/.exec(m[3].trim());
-    if (w) entry.wstrace = { upgrade: w[1] as 'present' | 'absent' };
+    const w = /^wstrace;\s*upgrade=(present|absent)(?:;\s*(.*))?$/.exec(m[3].trim());
+    if (w) {
+      entry.wstrace = { upgrade: w[1] as 'present' | 'absent' };
+      const received = w[2] === undefined ? undefined : parseDigest(entry.protocol, w[2]);
+      if (received) entry.wstrace.received = received;
+    }
   }
   return entry;
 }

@@ -1,13 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { parseVia, formatViaEntry } from '../protocol/via.js';
+import { digestRequest } from '../protocol/hop-trace.js';
 
 /** A request whose Via already carries our own wstrace entry has come round in a loop. */
 export function isLoop(name: string, via: string | string[] | undefined): boolean {
   return parseVia(via).some((e) => e.wstrace && e.receivedBy === name);
 }
 
-export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean): string {
-  const entry = formatViaEntry(name, upgradePresent);
+/** Appends this hop's entry; with the request it received, the entry carries its hop-trace digest. */
+export function appendVia(existing: string | string[] | number | undefined, name: string, upgradePresent: boolean, received?: IncomingMessage): string {
+  const entry = formatViaEntry(name, upgradePresent, received ? digestRequest(received.httpVersion, received.headers) : undefined);
   if (existing === undefined || existing === '') return entry;
   return `${Array.isArray(existing) ? existing.join(', ') : String(existing)}, ${entry}`;
 }

@@ -76,12 +76,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
 
   // ---- plain HTTP: forwarded with Via on the request and the response
   proxy.on('proxyReq', (proxyReq: ClientRequest, req: IncomingMessage) => {
-    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
+    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers), req));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
   });
   // The response's Via entry says what this hop saw of the request, like the request's does.
   proxy.on('proxyRes', (proxyRes: IncomingMessage, req: IncomingMessage) => {
-    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, hasUpgradeHeaders(req.headers));
+    proxyRes.headers.via = appendVia(proxyRes.headers.via, name, hasUpgradeHeaders(req.headers), req);
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (isLoop(name, req.headers.via)) return loopAnswer(res);
@@ -129,14 +129,14 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     const up = byRequest.get(req);
     if (!up) return;
     up.proxyReq = proxyReq;
-    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers)));
+    proxyReq.setHeader('via', appendVia(req.headers.via, name, hasUpgradeHeaders(req.headers), req));
     if (opts.xfwd) for (const [k, v] of Object.entries(forwardedHeaders(req, false))) proxyReq.setHeader(k, v);
     for (const f of faults) f.editUpgradeRequest?.(proxyReq, req);
     // Registered before http-proxy's own listeners, so these run first and can edit the headers it writes.
     proxyReq.on('response', (res: IncomingMessage) => {
       clearTimeout(up.timer);
       up.status = res.statusCode;
-      res.headers.via = appendVia(res.headers.via, name, true);
+      res.headers.via = appendVia(res.headers.via, name, true, req);
       // http-proxy 1.18.1 re-sends the upstream's head verbatim but pipes the *decoded* body:
       // a chunked 404 (nginx, FastAPI) would reach the client as garbage chunk sizes. Send the
       // body as-is and delimit it by closing, which is what HTTP/1.1 allows without a length.
@@ -149,7 +149,7 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
       clearTimeout(up.timer);
       up.status = 101;
-      res.headers.via = appendVia(res.headers.via, name, true);
+      res.headers.via = appendVia(res.headers.via, name, true, req);
       for (const f of faults) f.editUpgradeResponse?.(res.headers);
       byUpstream.set(upstream, up);
       upstream.on('error', (err: Error) => log.debug({ err: err.message }, 'upstream socket error'));

@@ -3,6 +3,8 @@ import { row, table } from './format.js';
 import { formatMs } from '../net/duration.js';
 import type { Verdict } from '../diagnose/catalogue.js';
 import type { BisectResult, HopResult } from '../bisect/types.js';
+import type { CheckBisectResult, LayerFigure } from '../bisect/checks.js';
+import { formatValue } from './probe.js';
 
 /** Human lines for bisect's events: the plan, binary-search steps as they land, then the table and the break. */
 export function renderBisectEvent(ev: Event): string[] | undefined {
@@ -13,6 +15,7 @@ export function renderBisectEvent(ev: Event): string[] | undefined {
       // `all` prints nothing per hop: the rows arrive out of order, the table follows at once.
       return ev.step === undefined ? undefined : [renderStep(ev as Event & HopResult)];
     case 'result':
+      if (Array.isArray(ev.checks)) return renderCheckResult(ev as unknown as CheckBisectResult);
       return renderResult(ev as unknown as BisectResult & { t?: number });
     default:
       return undefined;
@@ -21,6 +24,9 @@ export function renderBisectEvent(ev: Event): string[] | undefined {
 
 function renderPlan(ev: Event): string {
   const n = (ev.hops as unknown[]).length;
+  if (Array.isArray(ev.checks)) {
+    return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: check${ev.checks.length === 1 ? '' : 's'} ${(ev.checks as string[]).join(', ')} at every URL at once; each bounded by ${seconds(Number(ev.maxWaitMs))}`);
+  }
   const how = ev.strategy === 'binary' ? 'binary search (origin first, then halve)' : 'every URL at once';
   const repeat = Number(ev.repeat) > 1 ? `, ${String(ev.repeat)} probes per URL` : '';
   return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: ${how}${repeat}; deadline ${seconds(Number(ev.timeoutMs))} per phase`);
@@ -48,11 +54,32 @@ export function renderResult(r: BisectResult): string[] {
   if (r.strategy === 'binary' && r.hops.some((h) => !h.probed)) {
     lines.push(`  (binary search trusts a monotone path: URLs marked · were not probed; --strategy all checks every one)`);
   }
+  for (const a of r.alterations ?? []) {
+    const v = (x: string | null) => (x === null ? 'absent' : `"${x}"`);
+    lines.push(`  hop trace: "${a.name}" (#${a.index + 1}) changes ${a.header}: ${v(a.before)} → ${v(a.after)}`);
+  }
   if (!r.break || !r.verdict) {
-    lines.push(`ok: all ${n} URL${n === 1 ? '' : 's'} upgrade and echo: no break on this path`);
+    lines.push(`ok: all ${n} URL${n === 1 ? '' : 's'} upgrade and answer: no break on this path`);
     return lines;
   }
   lines.push(...breakLines(r, r.verdict));
+  return lines;
+}
+
+/** bisect --check: one column per check (its status and figure at each URL), then the break. */
+function renderCheckResult(r: CheckBisectResult): string[] {
+  const layers = r.checks[0]?.layers ?? [];
+  const cell = (l: LayerFigure) => `${l.status.toUpperCase()} ${formatValue(l.value, l.unit)}${l.closeCode !== null && l.status !== 'pass' ? ` (${l.closeCode})` : ''}`;
+  const rows = layers.map((l, i) => [String(l.index + 1), l.name, ...r.checks.map((c) => cell(c.layers[i]!))]);
+  const lines = [row(r.totalMs, 'probed', `${r.checks.length} check${r.checks.length === 1 ? '' : 's'} × ${layers.length} URL${layers.length === 1 ? '' : 's'}`),
+    ...table(['#', 'name', ...r.checks.map((c) => c.name)], rows).map((l) => `  ${l}`)];
+  const broken = r.checks.filter((c) => c.break);
+  if (!broken.length) return [...lines, `ok: every check agrees from the origin out: no break on this path`];
+  for (const c of broken) {
+    const b = c.break!;
+    const at = b.inner === null ? `at the origin "${layers[b.outer]!.name}" (#${b.outer + 1})` : `between "${layers[b.outer]!.name}" (#${b.outer + 1}) and "${layers[b.inner]!.name}" (#${b.inner + 1})`;
+    lines.push(`break ${at}: ${b.code} — ${b.verdict.summary}`, ...b.verdict.evidence.map((e) => `  evidence: ${e}`), `  next: ${b.verdict.next}`);
+  }
   return lines;
 }
 

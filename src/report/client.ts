@@ -1,6 +1,7 @@
 import type { Event } from './reporter.js';
 import { renderVerdict, row } from './format.js';
 import { describeVia, type ViaEntry } from '../protocol/via.js';
+import { describeChange, type TraceChange, type TracePoint } from '../protocol/hop-trace.js';
 import { formatBytes } from '../net/size.js';
 import type { Verdict } from '../diagnose/catalogue.js';
 import { closeCodeName } from '../protocol/close-codes.js';
@@ -40,6 +41,14 @@ export function renderClientEvent(ev: Event): string[] | undefined {
       return [row(t, 'message', `#${String(ev.seq)} ${ev.binary ? `binary ${formatBytes(Number(ev.bytes))}: ${String(ev.hex)}` : `text ${formatBytes(Number(ev.bytes))}: ${visible(String(ev.text))}`}`)];
     case 'pong':
       return [row(t, 'ping', ev.ok === false ? `no pong: ${OUTCOME[String(ev.outcome)] ?? String(ev.outcome)} after ${ms(ev.ms)}` : `pong in ${ms(ev.ms)}: the connection is alive`)];
+    case 'trace': {
+      const points = ev.points as TracePoint[];
+      const changes = ev.changes as TraceChange[];
+      const path = points.map((p) => p.at).join(' → ');
+      // Straight to the endpoint with nothing changed: nothing to trace, no row.
+      if (!changes.length) return points.length > 2 ? [row(t, 'trace', `${path}: every handshake field arrived unchanged`)] : undefined;
+      return [row(t, 'trace', path), ...changes.map((c) => `${' '.repeat(20)}${describeChange(c)}`)];
+    }
     case 'confirm':
       return [row(t, 'confirm', String(ev.note))];
     case 'result':

@@ -1,11 +1,13 @@
 import { InputError } from '../errors.js';
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { parseConnection, type ConnectionArgs } from '../connection-options.js';
+import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
+import { parseCheckLimits, type CheckLimitArgs } from '../probe/limits.js';
 import { reporterFor } from '../report/output.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { bisect, buildHops, STRATEGIES, type Strategy } from '../bisect/index.js';
 
-export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs {
+export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimitArgs {
+  check?: string[];
   urls?: string[];
   name?: string[];
   'hop-header'?: string[];
@@ -29,7 +31,24 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
     throw new InputError('ERR_BAD_REPEAT', '--repeat needs --strategy all: binary search trusts one probe per URL');
   }
   const { headers, ...connection } = parseConnection(args);
-  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers, hopHeaders: list(args['hop-header']) });
+  const checking = list(args.check).length > 0;
+  // Probe's sessions take Origin as a header; per-hop headers still win over it.
+  const shared = checking && connection.origin !== undefined ? { ...headers, Origin: connection.origin } : headers;
+  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: shared, hopHeaders: list(args['hop-header']) });
+  if (checking) {
+    if (strategy !== 'all' || repeat !== 1) throw new InputError('ERR_USAGE', '--check runs every check at every URL at once: it takes no --strategy binary or --repeat');
+    refuseMessageOptions(args, 'bisect --check');
+    const [{ selectChecks }, { bisectChecks }, { probeConnection }] = await Promise.all([
+      import('../probe/registry.js'), import('../bisect/checks.js'), import('../probe/run.js'),
+    ]);
+    const { subprotocols, tls } = probeConnection({ ...connection, headers: {} });
+    const result = await bisectChecks(
+      { hops, checks: selectChecks(list(args.check), false), probe: { subprotocols, tls, timeoutMs: timeoutMs(args), ...parseCheckLimits(args) } },
+      reporterFor(args.json, renderBisectEvent),
+    );
+    process.exitCode = result.ok ? 0 : 1;
+    return;
+  }
   const result = await bisect(
     { hops, strategy, repeat, timeoutMs: timeoutMs(args), connection },
     reporterFor(args.json, renderBisectEvent),

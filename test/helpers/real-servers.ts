@@ -17,8 +17,9 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'squid';
-export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'squid' | 'nghttpx';
+export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
+export type NghttpxVariant = 'idle-3s';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server';
 export type CaddyVariant = 'strips-upgrade';
 export type ApacheVariant = 'no-wstunnel';
@@ -53,6 +54,7 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   caddy: 'caddy',
   apache2: 'apache2',
   squid: 'squid',
+  nghttpx: 'nghttp2-proxy',
 };
 
 // ---------------------------------------------------------------------------------------
@@ -135,6 +137,8 @@ export function findBinary(name: BinaryName): string | null {
       return isExecutableFile('/usr/sbin/apache2') ? '/usr/sbin/apache2' : onPath('apache2');
     case 'squid':
       return isExecutableFile('/usr/sbin/squid') ? '/usr/sbin/squid' : onPath('squid');
+    case 'nghttpx':
+      return isExecutableFile('/usr/sbin/nghttpx') ? '/usr/sbin/nghttpx' : onPath('nghttpx');
     case 'chromium':
       return isExecutableFile('/usr/bin/chromium') ? '/usr/bin/chromium' : null;
     case 'python3-websockets': {
@@ -299,7 +303,7 @@ async function readIfExists(p: string): Promise<string> {
 }
 
 interface ServerSpec {
-  kind: 'nginx' | 'haproxy' | 'caddy' | 'apache2' | 'squid';
+  kind: 'nginx' | 'haproxy' | 'caddy' | 'apache2' | 'squid' | 'nghttpx';
   variant: string;
   template: string;
   configName: string;
@@ -440,6 +444,21 @@ export function startHaproxy(
   );
 }
 
+export function startNghttpx(variant: NghttpxVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
+  return startReal(
+    {
+      kind: 'nghttpx',
+      variant,
+      template: `nghttpx-${variant}.conf`,
+      configName: 'nghttpx.conf',
+      args: (_prefix, conf) => [`--conf=${conf}`],
+      logFiles: ['error.log', 'access.log'],
+    },
+    upstreamPort,
+    opts,
+  );
+}
+
 /** Caddy with its admin endpoint off and every file it writes (storage, autosave) in the prefix. */
 export function startCaddy(variant: CaddyVariant, upstreamPort: number, opts: StartOptions = {}): Promise<RealServer> {
   return startReal(
@@ -493,7 +512,7 @@ export function startSquid(variant: SquidVariant, upstreamPort: number, opts: St
 // ---------------------------------------------------------------------------------------
 // Python websockets application server (fixtures/real/py-app-server.py)
 
-export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size';
+export type PyAppMode = 'greeter' | 'silent' | 'subprotocol' | 'max-size' | 'origin';
 export const PY_APP_SERVER = path.join(REAL_FIXTURES_DIR, 'py-app-server.py');
 
 /** A real app at the end of the path: greets, stays silent, requires a subprotocol, or caps sizes. */
