@@ -12,6 +12,7 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
     withConnectionOptions(y)
       .positional('urls', { type: 'string', array: true, describe: 'ws:// or wss:// URL of each hop, outermost (what clients use) first, the origin last' })
       .option('name', { type: 'string', array: true, describe: 'label for each URL, in order (default host:port)' })
+      .option('at', { type: 'string', array: true, describe: 'with ONE URL: probe it at each of these addresses HOST:PORT, outermost first (same Host and SNI, like --connect-to per layer)' })
       .option('hop-header', { type: 'string', array: true, describe: 'header for one URL: INDEX:"Name: value", INDEX 1-based (e.g. 3:"Host: app.example")' })
       .option('strategy', { type: 'string', default: 'all', describe: 'all: probe every URL at once; binary: origin first, then halve (⌈log2 n⌉+1 probes)' })
       .option('repeat', { type: 'number', default: 1, describe: 'probes per URL (with --strategy all): finds intermittent hops' })
@@ -19,6 +20,7 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
       .options(CHECK_LIMIT_OPTIONS)
       .example('$0 bisect wss://app.example/ws ws://10.0.0.5:8080/ws ws://127.0.0.1:9000/ws --name cdn --name lb --name app', 'which hop breaks the upgrade?')
       .example('$0 bisect ws://lb:80/ws ws://app-1:9000/ws --hop-header 2:"Host: app.example"', 'a hop reached directly needs the public Host')
+      .example('$0 bisect wss://app.example/ws --at 10.0.0.2:443 --at 10.0.1.7:8443 --at 10.0.2.9:9000', 'one public URL, walked through the inner addresses of its path')
       .example('$0 bisect ws://lb:80/ws ws://app:9000/ws --repeat 10', 'find a flaky member of a pool')
       .example('$0 bisect ws://edge/ws ws://nginx/ws ws://app/ws --check idle-timeout --max-wait 90s', 'which hop cuts idle connections, and at what age?') as Argv<BisectCommandArgs>,
   handler: async (args) => {

@@ -9,12 +9,14 @@ export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
     y
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('port', { type: 'number', default: 8080, describe: 'port (0 picks a free one)' })
+      .option('listen', { type: 'string', describe: 'listen on a unix socket instead: unix:PATH (removed on stop)' })
       .option('path', { type: 'string', default: '/echo', describe: 'canonical path to print (echoes on any path)' })
       .option('name', { type: 'string', default: 'echo', describe: 'name in the X-Wstrace-Endpoint marker and reports' })
       .option('subprotocol', { type: 'string', array: true, describe: 'accept this subprotocol (repeatable)' })
       .option('max-payload', { type: 'string', default: '16M', describe: 'largest message accepted, bytes (k/M); larger closes 1009' })
       .option('tls-cert', { type: 'string', describe: 'PEM certificate: serve wss://' })
       .option('tls-key', { type: 'string', describe: 'PEM private key for --tls-cert' })
+      .option('tls-client-ca', { type: 'string', describe: 'PEM CA file: require a client certificate it signed (mTLS; needs --tls-cert)' })
       .example('$0 echo --port 0', 'echo on a free port')
       .example('$0 echo --subprotocol chat.v1 --max-payload 64k', 'accept one subprotocol, cap messages') as Argv<EchoArgs>,
   handler: async (args) => {

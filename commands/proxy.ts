@@ -7,9 +7,10 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
   describe: 'chainable test proxy: tags its hop in Via, can inject real proxies\' faults',
   builder: (y: Argv<GlobalArgs>) =>
     y
-      .option('target', { type: 'string', array: true, demandOption: true, describe: 'upstream base URL ws://host:port (repeat for round-robin)' })
+      .option('target', { type: 'string', array: true, demandOption: true, describe: 'upstream: ws://host:port keeps the client\'s path; ws://host:port/path is used as written (client query appended); ws+unix:/sock:/path (repeat for round-robin)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
       .option('port', { type: 'number', default: 0, describe: 'port (0 picks a free one)' })
+      .option('listen', { type: 'string', describe: 'listen on a unix socket instead: unix:PATH (removed on stop)' })
       .option('name', { type: 'string', describe: 'this hop\'s name in Via (default proxy-<port>)' })
       .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; see README)' })
       .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })

@@ -12,6 +12,8 @@ import { parseDuration } from './net/duration.js';
 import { parseBytes } from './net/size.js';
 import { isToken, parseHeader } from './net/header.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from './constants.js';
+import { REACH_OPTIONS, reachFromArgs, redirectsFrom, type ReachArgs } from './cli-reach.js';
+import type { ReachOptions } from './reach/options.js';
 
 /** What the far end is expected to do with our messages (see README "--expect"). */
 export const EXPECTS = ['echo', 'any', 'none'] as const;
@@ -35,10 +37,12 @@ export const CONNECTION_OPTIONS = {
   deflate: { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' },
   insecure: { type: 'boolean', default: false, describe: 'do not verify TLS certificates (wss://)' },
   ca: { type: 'string', describe: 'PEM file of CA certificates to trust (wss://)' },
+  // How the connection gets there: forward proxy, address overrides, TLS name, client certificate, redirects.
+  ...REACH_OPTIONS,
 } satisfies Record<string, Options>;
 
 /** The parsed-by-yargs form of CONNECTION_OPTIONS. */
-export interface ConnectionArgs {
+export interface ConnectionArgs extends ReachArgs {
   header?: string[];
   origin?: string;
   subprotocol?: string[];
@@ -69,6 +73,10 @@ export interface Connection {
   deflate: boolean;
   insecure: boolean;
   ca?: Buffer | undefined;
+  /** Proxy, --resolve/--connect-to, --servername, client certificate (src/reach/). */
+  reach: ReachOptions;
+  /** Redirects to follow (--location); 0 = report a 3xx. */
+  redirects: number;
 }
 
 /** Adds every connection option to a command's builder. */
@@ -103,6 +111,8 @@ export function parseConnection(args: ConnectionArgs): Connection {
     deflate: args.deflate ?? true,
     insecure: args.insecure ?? false,
     ca: readFileArg(args.ca, '--ca'),
+    reach: reachFromArgs(args),
+    redirects: redirectsFrom(args),
   };
 }
 

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatMs, parseDuration } from '../src/net/duration.js';
 import { formatBytes, parseBytes } from '../src/net/size.js';
-import { formatHostPort, parsePort, parseWsUrl, toHttpBase } from '../src/net/url.js';
+import { formatHostPort, parsePort, parseWsUrl } from '../src/net/url.js';
+import { upstreamOf } from '../src/proxy/upstream.js';
 import { headerTokens, isToken, pairRawHeaders, parseHeader } from '../src/net/header.js';
 import { headersFrom, timeoutMs } from '../src/cli-options.js';
 import { InputError } from '../src/errors.js';
@@ -103,9 +104,16 @@ describe('WebSocket URLs', () => {
   });
 
   it('turns a proxy target into an http base the request path is appended to', () => {
-    assert.equal(toHttpBase(parseWsUrl('ws://127.0.0.1:8080')), 'http://127.0.0.1:8080');
-    assert.equal(toHttpBase(parseWsUrl('wss://up.test/base/')), 'https://up.test/base');
-    assert.equal(toHttpBase(parseWsUrl('ws://[::1]:81/')), 'http://[::1]:81');
+    // A target without a path is a base (the client's path is kept); with one, it is used as written.
+    const base = upstreamOf(parseWsUrl('ws://127.0.0.1:8080'));
+    assert.deepEqual([base.label, base.request('/a/b?x=1').path], ['ws://127.0.0.1:8080', '/a/b?x=1']);
+    const fixed = upstreamOf(parseWsUrl('wss://up.test/socket?v=2'));
+    assert.deepEqual([fixed.label, fixed.request('/echo?x=1').path, fixed.request('/echo').path], ['wss://up.test/socket?v=2', '/socket?v=2&x=1', '/socket?v=2']);
+    assert.deepEqual([fixed.request('/').protocol, fixed.request('/').port], ['https:', 443]);
+    const v6 = upstreamOf(parseWsUrl('ws://[::1]:81/'));
+    assert.deepEqual([v6.label, v6.request('/x').hostname], ['ws://[::1]:81', '::1']);
+    const unix = upstreamOf(parseWsUrl('ws+unix:/run/app.sock:/ws'));
+    assert.deepEqual([unix.label, unix.request('/echo?q').socketPath, unix.request('/echo?q').path], ['ws+unix:/run/app.sock:/ws', '/run/app.sock', '/ws?q']);
   });
 
   it('ports and listening addresses', () => {

@@ -37,7 +37,7 @@ test('edge → nginx → inner → dead origin, then inner dead too: the client 
   started.splice(started.indexOf(echo), 1);
   const r1 = await client(path.urls[0]);
   assert.equal(r1.status, 502);
-  assert.match(r1.verdict.summary, /^hop "inner" could not connect to its upstream http:\/\/127\.0\.0\.1:\d+: connection refused/);
+  assert.match(r1.verdict.summary, /^hop "inner" could not connect to its upstream ws:\/\/127\.0\.0\.1:\d+: connection refused/);
   assert.match(r1.verdict.next, /start the server there, or fix the --target of "inner"/);
   assert.doesNotMatch(JSON.stringify(r1.verdict), /"edge" could not|upstream of "edge"/);
 

@@ -29,7 +29,7 @@ test('--insecure connects but says the certificate was not verified; --ca verifi
   const echo = await tlsEcho(t);
   const insecure = await runCli(['client', echo.url, '--insecure'], { timeoutMs: 10_000 });
   assert.equal(insecure.code, 0, insecure.stdout + insecure.stderr);
-  assert.match(insecure.stdout, /\] tls +TLSv1\.[23] \S+, cert localhost \(NOT verified\) in /);
+  assert.match(insecure.stdout, /\] tls +TLSv1\.[23] \S+, cert localhost issued by CN=localhost \(NOT verified\) in /);
   const trusted = await runCli(['client', echo.url, '--ca', CERT, '--json'], { timeoutMs: 10_000 });
   assert.equal(trusted.code, 0, trusted.stdout + trusted.stderr);
   const phase = ndjson(trusted.stdout).find((e) => e.event === 'phase' && e.phase === 'tls')!;

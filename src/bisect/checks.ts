@@ -8,6 +8,7 @@ import { NEXT_STEP, verdict, type Verdict, type VerdictCode } from '../diagnose/
 import { memoryReporter, type Reporter } from '../report/reporter.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
 import { runProbe, type CheckRow } from '../probe/run.js';
+import { atOf, reachOf } from './probe.js';
 import type { HopSpec } from './types.js';
 
 export interface CheckBisectOptions {
@@ -51,10 +52,10 @@ export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter)
   const t0 = performance.now();
   reporter.emit({
     event: 'plan', t: 0, strategy: 'all', repeat: 1, timeoutMs: opts.probe.timeoutMs, maxWaitMs: opts.probe.maxWaitMs,
-    checks: opts.checks.map((c) => c.name), hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href })),
+    checks: opts.checks.map((c) => c.name), hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href, at: atOf(h) })),
   });
   const perLayer = await Promise.all(opts.hops.map(async (hop) => {
-    const r = await runProbe({ ...opts.probe, target: hop.target, headers: hop.headers, checks: opts.checks }, memoryReporter());
+    const r = await runProbe({ ...opts.probe, target: hop.target, headers: hop.headers, checks: opts.checks, reach: reachOf(hop, opts.probe.reach) }, memoryReporter());
     for (const row of r.rows) {
       reporter.emit({
         event: 'check', t: Math.round(performance.now() - t0), hop: hop.index, hopName: hop.name, name: row.name, status: row.status,

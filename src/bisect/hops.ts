@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { parseHeader } from '../net/header.js';
 import { parseWsUrl } from '../net/url.js';
 import type { HopSpec } from './types.js';
+import { authority } from '../reach/http-connect.js';
 
 export interface HopInput {
   urls: string[];
@@ -10,6 +11,8 @@ export interface HopInput {
   headers?: Record<string, string>;
   /** `--hop-header INDEX:"K: V"`, INDEX 1-based (hop 1 is the outermost URL), like `chain --fault`. */
   hopHeaders?: string[];
+  /** `--at HOST:PORT`…: one URL probed at each address, outermost first. */
+  at?: string[];
 }
 
 /**
@@ -21,13 +24,18 @@ export function buildHops(input: HopInput): HopSpec[] {
   const { urls } = input;
   if (urls.length === 0) throw new InputError('ERR_NO_URLS', 'bisect needs at least one URL, ordered from the client side (outermost) to the origin');
   const names = input.names ?? [];
-  if (names.length > urls.length) {
-    throw new InputError('ERR_BAD_NAME', `${names.length} --name values for ${urls.length} URL(s): give at most one name per URL, in URL order`);
-  }
   for (const n of names) if (!n.trim()) throw new InputError('ERR_BAD_NAME', 'bad --name "": a hop name cannot be empty');
-  const targets = urls.map((u, i) => parseWsUrl(u, `URL #${i + 1}`));
+  const at = (input.at ?? []).map(parseAt);
+  if (at.length && urls.length !== 1) {
+    throw new InputError('ERR_BAD_AT', `--at walks ONE URL through inner addresses; got ${urls.length} URLs (drop --at to probe several URLs)`);
+  }
+  const targets = at.length ? at.map(() => parseWsUrl(urls[0]!, 'URL')) : urls.map((u, i) => parseWsUrl(u, `URL #${i + 1}`));
+  if (names.length > targets.length) {
+    const what = at.length ? `${targets.length} --at address(es)` : `${targets.length} URL(s)`;
+    throw new InputError('ERR_BAD_NAME', `${names.length} --name values for ${what}: give at most one name per ${at.length ? 'address' : 'URL'}, in order`);
+  }
   const shared = Object.entries(input.headers ?? {}).map(([name, value]) => ({ name, value }));
-  const perHop = (input.hopHeaders ?? []).map((spec) => parseHopHeader(spec, urls.length));
+  const perHop = (input.hopHeaders ?? []).map((spec) => parseHopHeader(spec, targets.length));
   return targets.map((target, index) => {
     const headers: Record<string, string> = {};
     const set = (name: string, value: string, join: boolean) => {
@@ -47,8 +55,16 @@ export function buildHops(input: HopInput): HopSpec[] {
       set(p.name, p.value, seen.has(lower));
       seen.add(lower);
     }
-    return { index, name: names[index] ?? target.url.host, target, headers };
+    const where = at[index];
+    return { index, name: names[index] ?? (where ? authority(where.host, where.port) : target.url.host), target, headers, ...(where ? { at: where } : {}) };
   });
+}
+
+function parseAt(spec: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(spec.trim());
+  const port = Number(m?.[3]);
+  if (!m || port < 1 || port > 65535) throw new InputError('ERR_BAD_AT', `bad --at "${spec}": expected HOST:PORT ([IPv6]:PORT)`);
+  return { host: m[1] ?? m[2]!, port };
 }
 
 function parseHopHeader(spec: string, count: number): { index: number; name: string; value: string } {

@@ -4,7 +4,7 @@ import type { Reporter } from '../report/reporter.js';
 import { attribute } from './cause.js';
 import { localise, localiseChanges } from './localise.js';
 import { relabel, traceLabels } from './labels.js';
-import { probeHop } from './probe.js';
+import { atOf, probeHop } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
 import type { BisectOptions, BisectResult, HopSpec } from './types.js';
 
@@ -28,7 +28,7 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
   if (strategy === 'binary' && repeat !== 1) throw new RangeError('repeat needs strategy "all"');
   reporter.emit({
     event: 'plan', t: 0, strategy, repeat, timeoutMs: settings.timeoutMs,
-    hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href })),
+    hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href, at: atOf(h) })),
   });
   const onHop = (row: object, step?: number) =>
     reporter.emit({ event: 'hop', t: round(performance.now() - t0), ...(step === undefined ? {} : { step }), ...row });

@@ -5,6 +5,8 @@ import type { VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type Event } from '../report/reporter.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { HopResult, HopSpec, ProbeRun } from './types.js';
+import type { ReachOptions } from '../reach/options.js';
+import { authority } from '../reach/http-connect.js';
 
 export interface ProbeSettings {
   timeoutMs: number;
@@ -20,7 +22,7 @@ export interface ProbeSettings {
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
   const mem = memoryReporter();
   const r = await runClient(
-    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true },
+    { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true, reach: reachOf(hop, s.connection?.reach) },
     mem,
   );
   const response = mem.events.find((e) => e.event === 'response');
@@ -36,6 +38,18 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
     changes: r.trace?.changes ?? [],
     firstTraced: r.trace?.points[1]?.at ?? r.endpoint,
   };
+}
+
+/** `--at` as host:port, or null. */
+export function atOf(hop: HopSpec): string | null {
+  return hop.at ? authority(hop.at.host, hop.at.port) : null;
+}
+
+/** The connection's reach, with the hop's `--at` address first among the --connect-to rules. */
+export function reachOf(hop: HopSpec, base: ReachOptions = {}): ReachOptions {
+  if (!hop.at) return base;
+  const rule = { host: '', port: undefined, toHost: hop.at.host, toPort: hop.at.port };
+  return { ...base, connectTo: [rule, ...(base.connectTo ?? [])] };
 }
 
 /** Probes one hop `runs` times in sequence and folds the runs into one row. */
@@ -54,6 +68,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     index: hop.index,
     name: hop.name,
     url: hop.target.url.href,
+    at: atOf(hop),
     probed: true,
     ok: failed.length === 0,
     status: shown.status,
@@ -76,7 +91,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 /** A row for a URL binary search never had to probe. */
 export function notProbed(hop: HopSpec): HopResult {
   return {
-    index: hop.index, name: hop.name, url: hop.target.url.href, probed: false, ok: false, status: null, statusText: '', ms: null,
+    index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
     endpoint: null, code: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }

@@ -11,6 +11,8 @@ export interface HopSpec {
   target: WsTarget;
   /** Global --header values merged with this hop's --hop-header values (the hop's win). */
   headers: Record<string, string>;
+  /** `--at HOST:PORT`: reach this URL at that address instead (same Host and SNI). */
+  at?: { host: string; port: number } | undefined;
 }
 
 export type Strategy = 'all' | 'binary';
@@ -50,6 +52,8 @@ export interface HopResult {
   index: number;
   name: string;
   url: string;
+  /** The address this URL was reached at (`--at`), or null. */
+  at: string | null;
   probed: boolean;
   ok: boolean;
   status: number | null;

@@ -19,6 +19,8 @@ export interface HandshakeRequest {
   origin?: string | undefined;
   maxPayload: number;
   deflate: boolean;
+  /** A client certificate was offered (tells a TLS alert's meaning apart). */
+  clientCert?: boolean;
 }
 
 export interface UpgradeAnswer {
@@ -87,7 +89,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       resolve(outcome);
     };
     const timer = setTimeout(() => {
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, req.target.secure) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, { secure: req.target.secure }) });
     }, req.timeoutMs);
 
     const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
@@ -114,7 +116,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
         return;
       }
       if (answer && answer.status === 101) return finish({ ok: false, answer, verdict: refused101(err, answer, sentKey, req.subprotocols) });
-      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, req.target.secure) });
+      finish({ ok: false, answer, verdict: diagnoseError('upgrade', err, where, undefined, { secure: req.target.secure, clientCert: req.clientCert }) });
     });
   });
 }

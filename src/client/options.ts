@@ -37,5 +37,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     ca: o.ca,
     maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
     deflate: o.deflate ?? true,
+    reach: o.reach ?? {},
+    redirects: o.redirects ?? 0,
   };
 }

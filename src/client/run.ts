@@ -1,3 +1,4 @@
+import { displayUrl } from '../net/url.js';
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
@@ -47,7 +48,7 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
-    ok: false, url: o.target.url.href, status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
+    ok: false, url: displayUrl(o.target), status: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
     pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);

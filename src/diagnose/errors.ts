@@ -1,12 +1,38 @@
 import { errnoOf, messageOf } from '../errors.js';
 import { verdict, type Verdict } from './catalogue.js';
+import { VerdictError } from './proxy.js';
 
-export type Phase = 'resolve' | 'connect' | 'tls' | 'upgrade' | 'open' | 'echo' | 'close';
+export type Phase = 'resolve' | 'connect' | 'proxy' | 'tls' | 'upgrade' | 'redirect' | 'open' | 'echo' | 'close';
+
+// TLS alerts a server sends about the client's certificate (RFC 8446 §6.2). With TLS 1.3 the
+// server judges the certificate after our handshake is done, so the alert arrives as the first
+// read: in the upgrade phase, not the tls phase.
+const CERT_REQUIRED = /alert certificate required|CERTIFICATE_REQUIRED/i;
+const CERT_REJECTED = /alert (unknown ca|bad certificate|certificate unknown|certificate revoked|certificate expired|unsupported certificate|access denied)|ALERT_(UNKNOWN_CA|BAD_CERTIFICATE|CERTIFICATE_UNKNOWN|CERTIFICATE_REVOKED|CERTIFICATE_EXPIRED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)/i;
+
+/** What the caller knows beyond the error: wss:// (a hang-up after TLS means another thing), a client certificate offered. */
+export interface ErrorContext {
+  secure?: boolean;
+  clientCert?: boolean;
+}
 
 /** A socket-level error or expired deadline in a given phase → catalogue entry. */
-export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number, secure = false): Verdict {
+export function diagnoseError(phase: Phase, err: unknown, target: string, timeoutMs?: number, how: ErrorContext = {}): Verdict {
+  if (err instanceof VerdictError) return err.verdict;
+  const secure = how.secure ?? false;
+  const sentClientCert = how.clientCert ?? false;
   const errno = errnoOf(err);
   const msg = messageOf(err);
+  const alert = /alert ([a-z ]+?)(?::|$)/i.exec(msg)?.[1];
+  const alertLine = `TLS alert from the server: ${alert ?? msg}${errno ? ` (${errno})` : ''}`;
+  if (CERT_REQUIRED.test(msg) || (!sentClientCert && /alert handshake failure/i.test(msg) && (phase === 'tls' || phase === 'upgrade'))) {
+    return verdict('client-cert-required', `${target} requires a client certificate${sentClientCert ? '' : ' and none was sent'}`, [alertLine],
+      sentClientCert ? 'the server did not accept the one sent: check that --cert and --key are the pair its CA signed' : 'pass one with --cert FILE --key FILE (and --pass if the key is encrypted)');
+  }
+  if (CERT_REJECTED.test(msg)) {
+    return verdict('client-cert-rejected', `${target} rejected the client certificate${sentClientCert ? '' : ' (none was sent)'}`, [alertLine],
+      'the server does not trust its issuer: use a certificate signed by the CA the server was given (its client CA), and check the dates');
+  }
   // Node's messages usually name the errno already ("connect ECONNREFUSED 127.0.0.1:1"); our own
   // deadline's errno is an internal marker. Prefix the errno only when the message lacks it.
   const ev = [errno && errno !== 'ETIMEDOUT_DEADLINE' && !msg.includes(errno) ? `${errno}: ${msg}` : msg];
@@ -52,8 +78,10 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
 const PHASE_WAIT: Record<Phase, string> = {
   resolve: 'DNS lookup sent',
   connect: 'TCP SYN sent',
+  proxy: 'tunnel request sent to the proxy, waiting for its answer',
   tls: 'TLS ClientHello sent',
   upgrade: 'upgrade request sent, waiting for the status line',
+  redirect: 'following a redirect',
   open: 'waiting for the connection to open',
   echo: 'message sent, waiting for the echo',
   close: 'close frame sent, waiting for the peer\'s',

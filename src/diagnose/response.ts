@@ -217,7 +217,7 @@ function byStatus(r: NonUpgradeResponse, seen: Sighting[], ctx: AskContext): Ver
     const location = r.headers.location;
     if (!location) return v(`${line} without a Location header`, 'the redirect names no target: fix the server\'s redirect rule');
     evidence.push(`Location: ${location}`);
-    return v(`${line} to ${location}: WebSocket clients do not follow redirects`, redirectAdvice(location, ctx));
+    return v(`${line} to ${location}: WebSocket clients do not follow redirects`, `${redirectAdvice(location, ctx)}; or let wstrace follow it: --location`);
   }
   if (s === 401 || s === 407) {
     const challenge = r.headers[s === 401 ? 'www-authenticate' : 'proxy-authenticate'];

@@ -14,7 +14,7 @@ export interface HandshakeReport {
   /** Arrival order, raw casing, as the last hop sent them. */
   headers: [string, string][];
   peer: { address: string | null; port: number | null; family: string | null };
-  tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null };
+  tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null; clientCert: string | null };
   via: ViaEntry[];
   /** The hop-trace digest of what the endpoint received (the last point of the trace). */
   received: Digest;
@@ -40,6 +40,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
           cipher: tlsSocket.getCipher()?.name ?? null,
           servername: (tlsSocket as TLSSocket & { servername?: string | false }).servername || null,
           alpn: tlsSocket.alpnProtocol || null,
+          clientCert: clientSubject(tlsSocket),
         }
       : null,
     via: parseVia(req.headers.via),
@@ -48,4 +49,11 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
     extensions: extensions || null,
     receivedAt: new Date().toISOString(),
   };
+}
+
+/** The client certificate's subject CN, when one was presented (mTLS). */
+function clientSubject(socket: TLSSocket): string | null {
+  const cert = socket.getPeerCertificate();
+  const cn = cert && cert.subject ? cert.subject.CN : undefined;
+  return cn === undefined ? null : String(cn);
 }

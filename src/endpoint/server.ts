@@ -6,7 +6,7 @@ import {
   CLOSE_REQUEST_PREFIX, DEFAULT_ECHO_NAME, DEFAULT_ECHO_PATH, DEFAULT_HOST, DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_TIMEOUT_MS, ENDPOINT_HEADER, INSPECT_MESSAGE, RECEIVED_HEADER,
 } from '../constants.js';
-import { listen } from '../net/listen.js';
+import { listen, listenUnix } from '../net/listen.js';
 import { InputError, messageOf } from '../errors.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
@@ -21,6 +21,8 @@ import { isValidCloseCode } from '../protocol/close-codes.js';
 
 export interface EchoOptions {
   host?: string;
+  /** Listen on this unix socket instead of host:port. */
+  socketPath?: string | undefined;
   /** 0 picks a free port. */
   port?: number;
   /** The canonical path printed in the URL; the endpoint echoes on any path. */
@@ -29,7 +31,8 @@ export interface EchoOptions {
   /** Subprotocols the endpoint accepts; it picks the client's first offer that is in this list. */
   subprotocols?: string[];
   maxPayload?: number;
-  tls?: { cert: Buffer; key: Buffer };
+  /** `clientCa`: require a client certificate signed by it (mTLS). */
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   /** How long a close the endpoint starts may wait for the client's close frame. */
   closeTimeoutMs?: number;
   logger?: Logger;
@@ -53,11 +56,14 @@ interface Conn {
 }
 
 /** A PEM file that is not one (or a key that does not match) is the user's input error, not a crash. */
-function createTlsServer(tls: { cert: Buffer; key: Buffer }): Server {
+function createTlsServer(tls: { cert: Buffer; key: Buffer; clientCa?: Buffer }): Server {
   try {
-    return createHttpsServer({ cert: tls.cert, key: tls.key });
+    // With a client CA the handshake itself refuses a missing or foreign certificate, as an
+    // mTLS ingress does (nginx ssl_verify_client on): the client sees the TLS alert.
+    const mtls = tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {};
+    return createHttpsServer({ cert: tls.cert, key: tls.key, ...mtls });
   } catch (e) {
-    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key: ${messageOf(e)}`);
+    throw new InputError('ERR_BAD_TLS', `bad --tls-cert/--tls-key${tls.clientCa ? '/--tls-client-ca' : ''}: ${messageOf(e)}`);
   }
 }
 
@@ -159,9 +165,16 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     }, closeTimeoutMs);
   }
 
-  const port = await listen(server, host, opts.port ?? 0);
   const scheme = opts.tls ? 'wss' : 'ws';
-  const url = `${scheme}://${formatHostPort(host, port)}${path}`;
+  let port = 0;
+  let url: string;
+  if (opts.socketPath) {
+    await listenUnix(server, opts.socketPath);
+    url = `${scheme}+unix:${opts.socketPath}:${path}`;
+  } else {
+    port = await listen(server, host, opts.port ?? 0);
+    url = `${scheme}://${formatHostPort(host, port)}${path}`;
+  }
 
   return {
     url,

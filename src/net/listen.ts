@@ -24,3 +24,34 @@ export function listen(server: Server, host: string, port: number): Promise<numb
     server.listen({ host, port, exclusive: true });
   });
 }
+
+/** `--listen unix:PATH`: the socket file to listen on, instead of --host/--port. */
+export function parseListen(text: string): string {
+  const m = /^unix:(.+)$/.exec(text);
+  if (!m || !m[1]!.trim()) throw new InputError('ERR_BAD_LISTEN', `bad --listen "${text}": expected unix:PATH (for TCP use --host and --port)`);
+  return m[1]!;
+}
+
+/**
+ * Listens on a unix socket. The file gets the user's umask, like any file the process creates,
+ * and Node removes it when the server closes (our SIGINT/SIGTERM path). An existing file is
+ * refused, not replaced: it may be another server's.
+ */
+export function listenUnix(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      const errno = errnoOf(err);
+      if (errno === 'EADDRINUSE') reject(new InputError('ERR_PORT_IN_USE', `cannot listen on unix:${path}: the file exists (another server, or a stale socket: remove it)`));
+      else if (errno === 'EACCES') reject(new InputError('ERR_PORT_DENIED', `no permission to create unix:${path}`));
+      else reject(new InputError('ERR_LISTEN', `cannot listen on unix:${path}: ${messageOf(err)}`));
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen({ path, exclusive: true });
+  });
+}

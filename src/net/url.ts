@@ -10,10 +10,13 @@ export interface WsTarget {
   path: string;
   /** `Host` header value: host[:port] with the port only when not the scheme default. */
   hostHeader: string;
+  /** For ws+unix: URLs, the unix socket to connect to (host and port are then unused). */
+  socketPath?: string;
 }
 
 /** Validates a ws:// or wss:// URL at the edge; http(s) gets a hint, anything else an error. */
 export function parseWsUrl(text: string, what = 'URL'): WsTarget {
+  if (/^wss?\+unix:/i.test(text)) return parseUnixUrl(text, what);
   let url: URL;
   try {
     url = new URL(text);
@@ -35,11 +38,50 @@ export function parseWsUrl(text: string, what = 'URL'): WsTarget {
   return { url, secure, host, port, path: (url.pathname || '/') + url.search, hostHeader: url.host };
 }
 
-/** http-proxy wants http(s) targets; a proxy target is a base URL the request path is appended to. */
-export function toHttpBase(target: WsTarget): string {
-  const scheme = target.secure ? 'https:' : 'http:';
-  const prefix = target.url.pathname === '/' ? '' : target.url.pathname.replace(/\/$/, '');
-  return `${scheme}//${target.url.host}${prefix}`;
+/**
+ * `ws+unix:/run/app.sock:/path?query` (the `ws` library's form; `ws+unix:///run/app.sock:/path`
+ * too): the socket file, then the request path after the first `:`. Host is `localhost`.
+ */
+function parseUnixUrl(text: string, what: string): WsTarget {
+  const m = /^(wss?)\+unix:(?:\/\/)?([^:?#]+)(?::([^#]*))?$/i.exec(text);
+  if (!m || !m[2]!.startsWith('/') && !m[2]!.startsWith('.')) {
+    throw new InputError('ERR_BAD_URL', `malformed ${what} "${text}": expected ws+unix:/path/to.sock:/request-path`);
+  }
+  const secure = m[1]!.toLowerCase() === 'wss';
+  const socketPath = m[2]!;
+  const path = m[3] ? (m[3].startsWith('/') ? m[3] : `/${m[3]}`) : '/';
+  const url = new URL(`${secure ? 'wss' : 'ws'}://localhost${path}`);
+  return { url, secure, host: 'localhost', port: secure ? 443 : 80, path: url.pathname + url.search, hostHeader: 'localhost', socketPath };
+}
+
+/** How a target is shown to people: its URL, or for a unix socket the ws+unix: form. */
+export function displayUrl(t: WsTarget): string {
+  return t.socketPath ? `${t.secure ? 'wss' : 'ws'}+unix:${t.socketPath}:${t.path}` : t.url.href;
+}
+
+/**
+ * A 3xx Location as the next target: relative to the current URL; http(s) becomes ws(s), as
+ * servers that redirect an upgrade usually name the page's scheme.
+ */
+export function redirectTarget(location: string, from: WsTarget): { ok: true; target: WsTarget } | { ok: false; reason: string } {
+  let url: URL;
+  try {
+    url = new URL(location, from.url);
+  } catch {
+    return { ok: false, reason: 'the Location is not a URL' };
+  }
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') return { ok: false, reason: `scheme ${url.protocol} is not ws:, wss:, http: or https:` };
+  url.hash = '';
+  try {
+    const target = parseWsUrl(url.href, 'Location');
+    // A relative redirect on a unix socket stays on that socket.
+    if (from.socketPath && url.host === from.url.host) target.socketPath = from.socketPath;
+    return { ok: true, target };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** Formats host:port for a listening address, bracketing IPv6. */

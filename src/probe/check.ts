@@ -8,6 +8,7 @@ import type { TlsOptions } from '../client/dial.js';
 import type { VerdictCode } from '../diagnose/catalogue.js';
 import type { Sighting } from '../diagnose/identify.js';
 import type { WsTarget } from '../net/url.js';
+import type { ReachOptions } from '../reach/options.js';
 import type { Session } from './session.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -45,6 +46,10 @@ export interface ProbeSettings {
   subprotocols: string[];
   headers: Record<string, string>;
   tls: TlsOptions;
+  /** Proxy, address overrides, TLS name, client certificate: as in the client. */
+  reach?: ReachOptions;
+  /** Redirects the first connection may follow (--location); the checks then use the final URL. */
+  redirects?: number;
 }
 
 /** What the first connection learned about the peer. */

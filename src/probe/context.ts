@@ -37,6 +37,7 @@ export class CheckRun implements CheckContext {
       headers: s.headers,
       subprotocols: opts.subprotocols ?? s.subprotocols,
       tls: s.tls,
+      ...(s.reach ? { reach: s.reach } : {}),
       maxPayload: Math.max(s.maxSize, 1 << 20) + 1024,
       ...(opts.connection ? { connection: opts.connection } : {}),
       ...(opts.deflate ? { deflate: true } : {}),

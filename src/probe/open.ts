@@ -12,6 +12,7 @@ import { deadlineError, diagnoseError } from '../diagnose/errors.js';
 import { diagnoseResponse } from '../diagnose/response.js';
 import { generateKey } from '../protocol/accept.js';
 import type { WsTarget } from '../net/url.js';
+import type { ReachOptions } from '../reach/options.js';
 import { DEFLATE_OFFER, parseExtensions } from './deflate.js';
 import { buildUpgradeRequest, dechunk, findHeadEnd, parseResponseHead, type ResponseHead } from './http-head.js';
 import { Session } from './session.js';
@@ -22,6 +23,7 @@ export interface SessionRequest {
   headers: Record<string, string>;
   subprotocols: string[];
   tls: TlsOptions;
+  reach?: ReachOptions;
   /** Largest frame or message we accept from the peer. */
   maxPayload: number;
   /** Connection header value (default `Upgrade`). */
@@ -41,10 +43,10 @@ export async function openSession(req: SessionRequest): Promise<Session> {
   const where = req.target.url.host;
   let socket: Socket;
   try {
-    socket = await dial(req.target, req.timeoutMs, req.tls, () => {});
+    socket = await dial(req.target, req.timeoutMs, req.tls, () => {}, req.reach);
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
-    throw new OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, where, req.timeoutMs));
+    throw new OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, where, req.timeoutMs, { clientCert: Boolean(req.reach?.cert) }));
   }
   try {
     return await upgrade(socket, req);
@@ -63,7 +65,7 @@ async function upgrade(socket: Socket, req: SessionRequest): Promise<Session> {
     connection: req.connection, extensions: req.deflate ? DEFLATE_OFFER : undefined,
   }));
   const raw = await readHead(socket, req.timeoutMs).catch((e: unknown) => {
-    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs, req.target.secure));
+    throw new OpenError(diagnoseError('upgrade', e, where, req.timeoutMs, { secure: req.target.secure, clientCert: Boolean(req.reach?.cert) }));
   });
   const upgradeMs = performance.now() - t0;
   const head = parseResponseHead(raw.head);

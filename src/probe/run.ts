@@ -17,6 +17,8 @@ import { outcome, type Check, type CheckOutcome, type PeerInfo, type ProbeSettin
 import { CheckRun } from './context.js';
 import { firstHeader, OpenError, openSession } from './open.js';
 import { fmtMs } from './steps.js';
+import { redirectTarget } from '../net/url.js';
+import type { Session } from './session.js';
 
 /** How long past --max-wait the runner lets a check wind down before it reports it stuck. */
 const GRACE_MS = 250;
@@ -44,11 +46,15 @@ export interface ProbeResult {
 }
 
 /** The shared connection options as probe's sessions take them (Origin is one more request header). */
-export function probeConnection(c: Pick<Connection, 'headers' | 'origin' | 'subprotocols' | 'insecure' | 'ca'>): Pick<ProbeSettings, 'headers' | 'subprotocols' | 'tls'> {
+export function probeConnection(
+  c: Pick<Connection, 'headers' | 'origin' | 'subprotocols' | 'insecure' | 'ca' | 'reach' | 'redirects'>,
+): Pick<ProbeSettings, 'headers' | 'subprotocols' | 'tls' | 'reach' | 'redirects'> {
   return {
     headers: c.origin === undefined ? c.headers : { ...c.headers, Origin: c.origin },
     subprotocols: c.subprotocols,
     tls: { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) },
+    reach: c.reach,
+    redirects: c.redirects,
   };
 }
 
@@ -68,10 +74,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
     return p().finally(() => running.delete(c.name));
   };
   try {
-    const first = await openSession({
-      target: opts.target, timeoutMs: Math.min(opts.timeoutMs, opts.maxWaitMs), headers: opts.headers,
-      subprotocols: opts.subprotocols, tls: opts.tls, maxPayload: 1 << 20,
-    });
+    const first = await openFollowing(settings, reporter, t0);
     peer = {
       endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()),
       software: identify({ status: 101, headers: first.head.headers, body: '' }),
@@ -103,11 +106,37 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   const ms = performance.now() - t0;
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
-    event: 'result', ok: !failed, url: opts.target.url.href, endpoint: peer.endpoint ?? null,
+    event: 'result', ok: !failed, url: settings.target.url.href, endpoint: peer.endpoint ?? null,
     checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(ms),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows: done, ms, ...(v ? { verdict: v } : {}) };
+}
+
+/**
+ * The first connection; with --location it follows 3xx answers (a `redirect` phase each) and
+ * every check then runs against the final URL (`settings.target` is updated).
+ */
+async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: number): Promise<Session> {
+  const seen = new Set([settings.target.url.href]);
+  for (let hop = 0; ; hop++) {
+    try {
+      return await openSession({
+        target: settings.target, timeoutMs: Math.min(settings.timeoutMs, settings.maxWaitMs), headers: settings.headers,
+        subprotocols: settings.subprotocols, tls: settings.tls, maxPayload: 1 << 20, ...(settings.reach ? { reach: settings.reach } : {}),
+      });
+    } catch (e) {
+      const status = e instanceof OpenError ? e.head?.status ?? 0 : 0;
+      const location = e instanceof OpenError && status >= 300 && status < 400 ? firstHeader(e.head!.headers, 'location') : undefined;
+      if (!location || hop >= (settings.redirects ?? 0)) throw e;
+      const next = redirectTarget(location, settings.target);
+      // A loop, or a Location wstrace cannot follow: report the 3xx itself.
+      if (!next.ok || seen.has(next.target.url.href)) throw e;
+      seen.add(next.target.url.href);
+      reporter.emit({ event: 'phase', phase: 'redirect', t: Math.round(performance.now() - t0), status, from: settings.target.url.href, location, to: next.target.url.href });
+      settings.target = next.target;
+    }
+  }
 }
 
 /** The check that measures each cause precisely; its row beats another check's sighting of it. */

@@ -5,9 +5,11 @@ import httpProxy from 'http-proxy';
 import { DEFAULT_HOST, DEFAULT_TIMEOUT_MS, HOP_HEADER } from '../constants.js';
 import { messageOf, errnoOf } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { listen } from '../net/listen.js';
+import { basename } from 'node:path';
+import { listen, listenUnix } from '../net/listen.js';
 import { SocketSet, stopServer } from '../net/sockets.js';
-import { formatHostPort, toHttpBase, type WsTarget } from '../net/url.js';
+import { formatHostPort, type WsTarget } from '../net/url.js';
+import { upstreamOf, type Upstream } from './upstream.js';
 import { hasUpgradeHeaders } from '../protocol/upgrade-check.js';
 import { headerTokens } from '../net/header.js';
 import { answerRaw, upstreamFailure } from './answer.js';
@@ -20,6 +22,8 @@ export interface ProxyOptions {
   targets: WsTarget[];
   host?: string;
   port?: number;
+  /** Listen on this unix socket instead of host:port. */
+  socketPath?: string | undefined;
   /** The hop's name in Via; default `proxy-<port>`. */
   name?: string;
   faults?: Fault[];
@@ -61,9 +65,9 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   const log = opts.logger ?? silentLogger;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const faults = opts.faults ?? [];
-  const targets = opts.targets.map(toHttpBase);
+  const targets = opts.targets.map(upstreamOf);
   let next = 0;
-  const pickTarget = () => targets[next++ % targets.length]!;
+  const pickTarget = (): Upstream => targets[next++ % targets.length]!;
   let name = opts.name ?? '';
   const upgrades = new Set<Upgrade>();
   const byRequest = new WeakMap<IncomingMessage, Upgrade>();
@@ -88,9 +92,9 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     const ctx = requestContext('http', req, (status, message) => writeJson(res, status, message), () => holdSocket(req.socket));
     if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
     const target = pickTarget();
-    proxy.web(req, res, { target }, (err: Error) => {
-      log.warn({ target, err: err.message }, 'upstream failed for plain request');
-      if (!res.headersSent) writeJson(res, errnoOf(err) === 'ECONNRESET' && /timeout|hang up/i.test(err.message) ? 504 : 502, `upstream ${target}: ${err.message}`);
+    proxy.web(req, res, { target: target.request(req.url ?? '/') as never, ignorePath: true }, (err: Error) => {
+      log.warn({ target: target.label, err: err.message }, 'upstream failed for plain request');
+      if (!res.headersSent) writeJson(res, errnoOf(err) === 'ECONNRESET' && /timeout|hang up/i.test(err.message) ? 504 : 502, `upstream ${target.label}: ${err.message}`);
       else res.destroy();
     });
   });
@@ -109,14 +113,15 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     }
     const ctx = requestContext('upgrade', req, (status, message) => reject(up, status, message), () => log.info({ url: req.url }, 'holding upgrade without answering (fault)'));
     if (faults.some((f) => f.onRequest?.(ctx) === 'handled')) return;
-    up.target = pickTarget();
+    const upstream = pickTarget();
+    up.target = upstream.label;
     // http-proxy's ws path sets no handshake deadline (#1223, #994): a hung upstream would hang the client.
     up.timer = setTimeout(() => {
       up.proxyReq?.destroy();
       reject(up, 504, `upstream ${up.target} did not answer the upgrade within ${timeoutMs} ms`, { upstream: up.target, failure: 'handshake-timeout' });
     }, timeoutMs);
     byRequest.set(req, up);
-    proxy.ws(req, client, head, { target: up.target }, (err: Error) => {
+    proxy.ws(req, client, head, { target: upstream.request(req.url ?? '/') as never, ignorePath: true }, (err: Error) => {
       if (up.finished) return;
       log.warn({ target: up.target, err: err.message }, 'upstream failed for upgrade');
       // http-proxy would end() the socket and leak it (#1510); we answer and destroy.
@@ -225,10 +230,12 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     return Math.round(performance.now() - up.t0);
   }
 
-  const port = await listen(server, host, opts.port ?? 0);
-  name ||= `proxy-${port}`;
+  let port = 0;
+  if (opts.socketPath) await listenUnix(server, opts.socketPath);
+  else port = await listen(server, host, opts.port ?? 0);
+  name ||= opts.socketPath ? `proxy-${basename(opts.socketPath)}` : `proxy-${port}`;
   return {
-    url: `ws://${formatHostPort(host, port)}`,
+    url: opts.socketPath ? `ws+unix:${opts.socketPath}:/` : `ws://${formatHostPort(host, port)}`,
     host,
     port,
     name,

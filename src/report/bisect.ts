@@ -43,7 +43,7 @@ export function renderResult(r: BisectResult): string[] {
   const rows = r.hops.map((h) => [
     String(h.index + 1),
     h.name,
-    h.url,
+    h.at ? `${h.url} at ${h.at}` : h.url,
     h.probed ? statusOf(h) : '·',
     h.ms === null ? '' : formatMs(h.ms),
     ...(repeat ? [`${h.failures}/${h.runs} (${Math.round(h.rate * 100)}%)`] : []),

@@ -67,12 +67,23 @@ function renderPhase(ev: Event, t: number): string {
   const p = String(ev.phase);
   if (ev.ok === false) return row(t, p, `FAILED: ${String(ev.error)}`);
   switch (p) {
-    case 'resolve':
-      return row(t, p, ev.host === ev.address ? `${String(ev.address)} (literal, no lookup)` : `${String(ev.host)} → ${String(ev.address)} in ${ms(ev.ms)}`);
+    case 'resolve': {
+      const what = ev.proxy ? `proxy ${String(ev.host)}` : String(ev.host);
+      if (ev.by === '--resolve') return row(t, p, `${what} → ${String(ev.address)} (--resolve, no lookup)`);
+      return row(t, p, ev.host === ev.address ? `${ev.proxy ? 'proxy ' : ''}${String(ev.address)} (literal, no lookup)` : `${what} → ${String(ev.address)} in ${ms(ev.ms)}`);
+    }
     case 'connect':
-      return row(t, p, `${String(ev.address)}:${String(ev.port)} in ${ms(ev.ms)}`);
-    case 'tls':
-      return row(t, p, `${String(ev.protocol)} ${String(ev.cipher)}, cert ${String(ev.subject)}${ev.authorized ? '' : ' (NOT verified)'} in ${ms(ev.ms)}`);
+      if (ev.path) return row(t, p, `unix socket ${String(ev.path)} in ${ms(ev.ms)}`);
+      return row(t, p, `${ev.proxy ? 'proxy ' : ''}${String(ev.address)}:${String(ev.port)} in ${ms(ev.ms)}${ev.proxy ? ` (${String(ev.proxy)} from ${String(ev.source)})` : ''}`);
+    case 'proxy':
+      return row(t, p, `${String(ev.request)} → ${ev.status === null ? 'granted' : `${String(ev.status)}`}${ev.tls ? ` over ${String(ev.tls)}` : ''} in ${ms(ev.ms)}`);
+    case 'tls': {
+      const sni = ev.servername ? `, SNI ${String(ev.servername)}` : '';
+      const mine = ev.clientCert ? ', client cert sent' : '';
+      return row(t, p, `${String(ev.protocol)} ${String(ev.cipher)}, cert ${String(ev.subject)} issued by ${String(ev.issuer)}${ev.authorized ? '' : ' (NOT verified)'}${sni}${mine} in ${ms(ev.ms)}`);
+    }
+    case 'redirect':
+      return row(t, p, `${String(ev.status)} → ${String(ev.to)}`);
     case 'upgrade': {
       const who = ev.endpoint ? `, answered by wstrace endpoint "${String(ev.endpoint)}"` : '';
       return row(t, p, `${String(ev.status)} ${String(ev.statusText)} in ${ms(ev.ms)}${who}`);
@@ -110,7 +121,7 @@ function renderInspect(ev: Event, t: number): string[] {
   const r = ev.report as { endpoint: string; method: string; url: string; httpVersion: string; peer: { address: string; port: number }; headers: [string, string][]; via: ViaEntry[] };
   const pad = ' '.repeat(20);
   return [
-    row(t, 'inspect', `endpoint "${r.endpoint}" received ${r.method} ${r.url} HTTP/${r.httpVersion} from ${r.peer.address}:${r.peer.port}`),
+    row(t, 'inspect', `endpoint "${r.endpoint}" received ${r.method} ${r.url} HTTP/${r.httpVersion} from ${r.peer.address === null ? 'a unix socket' : `${r.peer.address}:${r.peer.port}`}`),
     ...r.headers.map(([k, v]) => `${pad}${k}: ${v}`),
     `${pad}via chain: ${describeVia(r.via)}`,
   ];

@@ -1,5 +1,5 @@
 import type { Event } from './reporter.js';
-import { renderVerdict, stamp } from './format.js';
+import { renderVerdict, row, stamp } from './format.js';
 import type { Verdict } from '../diagnose/catalogue.js';
 
 const NAME_WIDTH = 21; // "unmasked-client-frame"
@@ -14,6 +14,9 @@ export function renderProbeEvent(ev: Event): string[] | undefined {
       const wait = long ? `; ${long} long check(s) wait up to ${String(ev.maxWait)}` : '';
       return [`probe ${String(ev.url)}: ${String(ev.checks)} check(s), --timeout ${String(ev.timeout)} per step${wait}`];
     }
+    case 'phase':
+      // --location: the first connection followed a redirect; the checks run at the final URL.
+      return ev.phase === 'redirect' ? [row(Number(ev.t), 'redirect', `${String(ev.status)} → ${String(ev.to)}`)] : undefined;
     case 'check':
       return renderCheck(ev);
     case 'result':

@@ -11,6 +11,7 @@ export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimi
   urls?: string[];
   name?: string[];
   'hop-header'?: string[];
+  at?: string[];
   strategy: string;
   repeat: number;
 }
@@ -34,16 +35,16 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
   const checking = list(args.check).length > 0;
   // Probe's sessions take Origin as a header; per-hop headers still win over it.
   const shared = checking && connection.origin !== undefined ? { ...headers, Origin: connection.origin } : headers;
-  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: shared, hopHeaders: list(args['hop-header']) });
+  const hops = buildHops({ urls: list(args.urls), names: list(args.name), headers: shared, hopHeaders: list(args['hop-header']), at: list(args.at) });
   if (checking) {
     if (strategy !== 'all' || repeat !== 1) throw new InputError('ERR_USAGE', '--check runs every check at every URL at once: it takes no --strategy binary or --repeat');
     refuseMessageOptions(args, 'bisect --check');
     const [{ selectChecks }, { bisectChecks }, { probeConnection }] = await Promise.all([
       import('../probe/registry.js'), import('../bisect/checks.js'), import('../probe/run.js'),
     ]);
-    const { subprotocols, tls } = probeConnection({ ...connection, headers: {} });
+    const { subprotocols, tls, reach, redirects } = probeConnection({ ...connection, headers: {} });
     const result = await bisectChecks(
-      { hops, checks: selectChecks(list(args.check), false), probe: { subprotocols, tls, timeoutMs: timeoutMs(args), ...parseCheckLimits(args) } },
+      { hops, checks: selectChecks(list(args.check), false), probe: { subprotocols, tls, reach, redirects, timeoutMs: timeoutMs(args), ...parseCheckLimits(args) } },
       reporterFor(args.json, renderBisectEvent),
     );
     process.exitCode = result.ok ? 0 : 1;

@@ -1,5 +1,7 @@
 import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { parsePort, parseWsUrl } from '../net/url.js';
+import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
+import { parseListen } from '../net/listen.js';
+import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { Event } from '../report/reporter.js';
@@ -17,6 +19,7 @@ export interface ProxyCommandArgs extends GlobalArgs {
   fault?: string[];
   'trace-frames': boolean;
   xfwd: boolean;
+  listen?: string;
 }
 
 export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
@@ -29,6 +32,7 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     targets,
     host: args.host,
     port: parsePort(args.port),
+    socketPath: args.listen === undefined ? undefined : parseListen(args.listen),
     ...(args.name ? { name: args.name } : {}),
     faults,
     xfwd: args.xfwd,
@@ -40,14 +44,17 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   });
   // Signal handlers before the listening line: a caller may signal as soon as it reads it.
   const served = serveUntilSignal(proxy, reporter);
-  reporter.emit({ event: 'listening', url: proxy.url, name: proxy.name, port: proxy.port, targets: targets.map((t) => t.url.href), faults: faults.map((f) => f.spec) });
+  reporter.emit({
+    event: 'listening', url: proxy.url, name: proxy.name, port: args.listen ? null : proxy.port, targets: targets.map(displayUrl), upstreams: targets.map(describeUpstream),
+    faults: faults.map((f) => f.spec),
+  });
   await served;
 }
 
 function render(ev: Event): string[] | undefined {
   if (ev.event === 'listening') {
     const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.targets as string[]).join(', ')}${faults}`];
+    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}`];
   }
   if (ev.event === 'frame') {
     const f = ev as unknown as FrameEvent;

@@ -43,6 +43,7 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
   // watch compares nothing: its patterns prove liveness by pings and record drops.
   if (args.expect !== undefined) throw new InputError('ERR_USAGE', '--expect is for client and bisect: watch compares no replies (its ping pattern proves liveness)');
   if (connection.waitMs > 0) throw new InputError('ERR_USAGE', '--wait is for client and bisect: watch holds its connections until --for');
+  if (connection.redirects > 0) throw new InputError('ERR_USAGE', '--location is for client, bisect and probe: watch holds one URL (give it the final one)');
   const timeout = timeoutMs(args);
 
   let metrics: WatchMetrics | undefined;

@@ -21,11 +21,11 @@ export async function connectOnce(o: WatchOptions): Promise<Connected> {
   const t0 = performance.now();
   let socket: Socket;
   try {
-    socket = await dial(o.target, o.timeoutMs, { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) }, () => {});
+    socket = (await dial(o.target, o.timeoutMs, { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) }, () => {}, c.reach)) as Socket;
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
-    return { ok: false, ms: performance.now() - t0, status: undefined, verdict: diagnoseError(phase, cause, o.target.url.host, o.timeoutMs) };
+    return { ok: false, ms: performance.now() - t0, status: undefined, verdict: diagnoseError(phase, cause, o.target.url.host, o.timeoutMs, { clientCert: Boolean(c.reach.cert) }) };
   }
   const outcome = await handshake({
     target: o.target,
@@ -36,6 +36,7 @@ export async function connectOnce(o: WatchOptions): Promise<Connected> {
     origin: c.origin,
     maxPayload: DEFAULT_MAX_PAYLOAD_BYTES,
     deflate: c.deflate,
+    clientCert: Boolean(c.reach.cert),
   });
   const ms = performance.now() - t0;
   if (!outcome.ok) return { ok: false, ms, status: outcome.answer?.status, verdict: outcome.verdict };

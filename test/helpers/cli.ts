@@ -54,6 +54,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with each complete stdout line as it arrives (to react mid-run). */
   onLine?: (line: string) => void;
+  /** Environment of the child (default: ours). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs `wstrace ARGS` to completion (or to the deadline). Never rejects. */
@@ -61,7 +63,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? 20_000;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
     track(child);
     let stdout = '';
     let stderr = '';

@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 
-export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'squid' | 'nghttpx';
+export type BinaryName = 'nginx' | 'haproxy' | 'chromium' | 'python3-websockets' | 'caddy' | 'apache2' | 'nghttpx' | ForwardProxyName;
+/** Forward proxies (test/helpers/forward-proxies.ts); squid is also a reverse proxy (startSquid here). */
+export type ForwardProxyName = 'squid' | 'danted' | 'microsocks' | 'mitmdump';
 export type NginxVariant = 'good' | 'strips-upgrade' | 'idle-3s' | 'strips-subprotocol' | 'http10' | 'rewrites-origin';
 export type NghttpxVariant = 'idle-3s';
 export type HaproxyVariant = 'good' | 'tunnel-2s' | 'no-tunnel-timeout' | 'no-healthy-server';
@@ -54,6 +56,9 @@ export const DEBIAN_PACKAGE: Record<BinaryName, string> = {
   caddy: 'caddy',
   apache2: 'apache2',
   squid: 'squid',
+  danted: 'dante-server',
+  microsocks: 'microsocks',
+  mitmdump: 'mitmproxy',
   nghttpx: 'nghttp2-proxy',
 };
 
@@ -156,6 +161,11 @@ export function findBinary(name: BinaryName): string | null {
       pythonWebsocketsCache = found;
       return found;
     }
+    case 'danted':
+      return isExecutableFile('/usr/sbin/danted') ? '/usr/sbin/danted' : onPath('danted');
+    case 'microsocks':
+    case 'mitmdump':
+      return isExecutableFile(`/usr/bin/${name}`) ? `/usr/bin/${name}` : onPath(name);
     default:
       return null;
   }
