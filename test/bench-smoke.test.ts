@@ -55,11 +55,12 @@ function run(args: string[], timeoutMs: number): Promise<{ code: number | null; 
   });
 }
 
-test('bench --smoke: every row measured, printed and written to --out', { timeout: 90_000 }, async (t) => {
+// The fidelity section starts tshark (seconds on a loaded machine): room for it.
+test('bench --smoke: every row measured, printed and written to --out', { timeout: 150_000 }, async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'wstrace-bench-smoke-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const out = path.join(dir, 'results.json');
-  const r = await run(['--smoke', '--out', out], 80_000);
+  const r = await run(['--smoke', '--out', out], 140_000);
   const ctx = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
   assert.equal(r.code, 0, ctx);
   assert.ok(existsSync(out), `no results file at ${out}\n${ctx}`);

@@ -32,13 +32,13 @@ async function probeIdle(t: TestContext, start: Start, extra: string[]) {
   started.push(real);
   const r = await runCli(['probe', `${real.url}/echo`, '--check', 'idle-timeout', '--json', ...extra], { timeoutMs: 20_000 });
   const check = eventOf<CheckEvent>(r.stdout, 'check');
-  const result = eventOf<Ev & { verdict?: { code: string } }>(r.stdout, 'result');
+  const result = eventOf<Ev & { verdict?: { code: string; next: string } }>(r.stdout, 'result');
   assert.ok(check && result, `no check/result event\nstdout=${r.stdout}\nstderr=${r.stderr}\n${await real.logs()}`);
   log('real-idle', `${real.name}: ${check.status} ${check.value} ${check.unit}, close ${check.closeCode}: ${String(check.summary)} (wall ${(r.ms / 1000).toFixed(1)} s)`);
   return { r, check, result };
 }
 
-async function expectIdleDrop(t: TestContext, start: Start, seconds: number): Promise<void> {
+async function expectIdleDrop(t: TestContext, start: Start, seconds: number, next?: RegExp): Promise<void> {
   const { r, check, result } = await probeIdle(t, start, ['--max-wait', `${seconds + 4}s`]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.equal(check.name, 'idle-timeout');
@@ -48,6 +48,8 @@ async function expectIdleDrop(t: TestContext, start: Start, seconds: number): Pr
   assert.equal(check.closeCode, 1006, 'a bare TCP close: no WebSocket close frame');
   assert.equal(result.ok, false);
   assert.equal(result.verdict?.code, 'idle-timeout');
+  // The 101 named the software (nginx sends Server on it): its own setting is the next step.
+  if (next) assert.match(result.verdict.next, next);
 }
 
 test('haproxy timeout tunnel 2s: probe measures ~2 s idle, no close frame (1006)', async (t) => {
@@ -62,7 +64,7 @@ test('haproxy with no timeout tunnel: timeout client 2s cuts the tunnel at ~2 s,
 
 test('nginx proxy_read_timeout 3s: probe measures ~3 s idle, no close frame (1006)', async (t) => {
   if (!requireOrSkip(t, 'nginx')) return;
-  await expectIdleDrop(t, (up) => startNginx('idle-3s', up), 3);
+  await expectIdleDrop(t, (up) => startNginx('idle-3s', up), 3, /^nginx: raise `proxy_read_timeout`/);
 });
 
 test('haproxy timeout tunnel 2s with --keepalive 500ms: pings (and bare pongs) keep the tunnel open', async (t) => {

@@ -111,7 +111,8 @@ async function capture(tshark: string, port: number, runs: () => Reported[]): Pr
 }
 
 export async function fidelitySection(ctx: Context): Promise<Row[]> {
-  const runs = Math.max(3, Math.ceil(ctx.profile.startupRuns / 2));
+  // smoke: one run each, so the harness stays quick; quick/full: the median of several.
+  const runs = ctx.profile.name === 'smoke' ? 1 : Math.max(3, Math.ceil(ctx.profile.startupRuns / 2));
   let echo: Child | undefined;
   const rows: Row[] = [];
   const connectMetric = 'timing fidelity: loopback connect';

@@ -1,4 +1,5 @@
 import { DEFAULT_TIMEOUT_MS } from '../constants.js';
+import { warmUp } from '../client/warmup.js';
 import type { Reporter } from '../report/reporter.js';
 import { attribute } from './cause.js';
 import { localise, localiseChanges } from './localise.js';
@@ -17,6 +18,8 @@ export { buildHops } from './hops.js';
  * for network trouble: every failure is a row with its own verdict.
  */
 export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<BisectResult> {
+  // Paid before the clock starts, so the timeline shows the probes, not our start-up.
+  await warmUp({ tls: opts.hops.some((h) => h.target.secure) });
   const t0 = performance.now();
   const strategy = opts.strategy ?? 'all';
   const repeat = opts.repeat ?? 1;

@@ -6,7 +6,7 @@
  * the path's connect, upgrade or RTT. Bounded, once per process, and never fails the caller.
  */
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { WebSocketServer, type RawData } from 'ws';
@@ -16,32 +16,50 @@ import { dial } from './dial.js';
 import { closeHandshake, roundTrip } from './exchange.js';
 import { handshake } from './handshake.js';
 
-/** Longer than a warm-up takes on a loaded 2-core machine; past it we measure cold rather than wait. */
-const WARMUP_BUDGET_MS = 1_500;
-const ROUNDS = 4;
+/** Several warm-ups' worth on a quiet machine; past it we measure half-cold rather than wait. */
+const WARMUP_BUDGET_MS = 750;
+const ROUNDS = 3;
 
 let warmed: Promise<void> | undefined;
+let tlsWarmed = false;
 
 /** Resolves when the paths are warm (or the budget ran out); `tls` also builds a TLS context. */
 export function warmUp(opts: { tls?: boolean } = {}): Promise<void> {
-  warmed ??= withDeadline(run(), WARMUP_BUDGET_MS, () => new Error('warm-up budget')).catch(() => undefined);
-  if (opts.tls) createSecureContext({});
+  warmed ??= start();
+  if (opts.tls && !tlsWarmed) {
+    tlsWarmed = true;
+    createSecureContext({});
+  }
   return warmed;
 }
 
-async function run(): Promise<void> {
-  inflateRawSync(deflateRawSync(Buffer.from('wstrace warm-up')));
+function start(): Promise<void> {
+  // Past the budget everything it opened is torn down at once: a warm-up must never keep the
+  // process (or a loaded machine's event loop) busy after the real work has started.
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: true });
+  const sockets = new Set<Socket>();
+  const stop = () => {
+    for (const s of sockets) s.destroy();
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+  };
+  return withDeadline(run(wss, sockets), WARMUP_BUDGET_MS, () => new Error('warm-up budget'), stop).catch(() => undefined);
+}
+
+async function run(wss: WebSocketServer, sockets: Set<Socket>): Promise<void> {
+  inflateRawSync(deflateRawSync(Buffer.from('wstrace warm-up')));
   wss.on('connection', (ws) => ws.on('message', (data: RawData, binary: boolean) => ws.send(data as Buffer, { binary })));
   try {
     await once(wss, 'listening');
     const target = parseWsUrl(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/warm-up`);
     for (let i = 0; i < ROUNDS; i++) {
       const socket = await dial(target, 1_000, {}, () => {});
+      sockets.add(socket);
       const out = await handshake({ target, socket, timeoutMs: 1_000, headers: {}, subprotocols: [], maxPayload: 1 << 20, deflate: i % 2 === 0 });
       if (!out.ok) return;
       for (const payload of ['wstrace warm-up', Buffer.alloc(2048, i)]) await roundTrip(out.ws, payload, typeof payload !== 'string', 1_000);
       await closeHandshake(out.ws, 1_000);
+      sockets.delete(socket);
     }
   } finally {
     for (const c of wss.clients) c.terminate();

@@ -93,7 +93,7 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
   const downgrade = r.status === 400 && r.headers[ENDPOINT_HEADER.toLowerCase()]
     ? parseJson<DowngradeBody>(r.body, (b) => b.error === 'version-downgrade' && typeof b.receivedBy === 'string' && Array.isArray(b.via))
     : undefined;
-  if (downgrade) return downgradedOnTheWay(downgrade);
+  if (downgrade) return downgradedOnTheWay(downgrade, seen);
   if (hopName) {
     const body = parseJson<HopBody>(r.body, (b) => typeof b.hop === 'string');
     const own = fromWstraceHop(String(hopName), r, body);
@@ -117,18 +117,18 @@ function strippedAtEndpoint(explainer: UpgradeRequiredBody, r: NonUpgradeRespons
     const lastWstrace = [...explainer.via].reverse().find((e) => e.wstrace);
     if (lastWstrace) evidence.push(`stripped after "${lastWstrace.receivedBy}" (the last hop that saw upgrade=present)`);
   }
-  evidence.push(software(seen, r.headers));
-  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+  return verdict('upgrade-headers-stripped', summary, [...evidence, software(seen)].filter(Boolean), adviceFor(seen, 'upgrade'));
 }
 
 /** Our endpoint refused an upgrade that some hop received as HTTP/1.0 (RFC 6455 §4.1). */
-function downgradedOnTheWay(d: DowngradeBody): Verdict {
+function downgradedOnTheWay(d: DowngradeBody, seen: Sighting[]): Verdict {
   const version = d.httpVersion.replace(/^HTTP\//i, '');
   const where = d.after ? `between "${d.after}" and "${d.receivedBy}"` : `before "${d.receivedBy}"`;
   return verdict('version-downgrade', `the upgrade was forwarded as HTTP/${version} ${where}; endpoint "${d.endpoint}" refused it (400)`, [
     `"${d.receivedBy}" received HTTP/${version} (Via: ${describeVia(d.via)})`,
     'RFC 6455 §4.1: the opening handshake must be HTTP/1.1 or later; a hop after it may re-send HTTP/1.1 and hide the downgrade',
-  ]);
+    software(seen),
+  ].filter(Boolean), seen.length ? adviceFor(seen, 'upgrade') : undefined);
 }
 
 /** A wstrace hop answered itself: its body says whether it could not connect or got a bad answer. */
@@ -189,8 +189,7 @@ function strippedOnTheWay(r: NonUpgradeResponse, seen: Sighting[]): Verdict | un
     evidence.push(`the body is what ${app![1]} says to a plain GET: the upgrade headers did not reach it`);
     summary += `: the server saw a plain GET, so a hop in front of it stripped Upgrade/Connection`;
   }
-  evidence.push(software(seen, r.headers));
-  return verdict('upgrade-headers-stripped', summary, evidence, adviceFor(seen, 'upgrade'));
+  return verdict('upgrade-headers-stripped', summary, [...evidence, software(seen)].filter(Boolean), adviceFor(seen, 'upgrade'));
 }
 
 /** A recognised proxy's own error page (or error header): it names what happened. */
@@ -285,9 +284,9 @@ function redirectAdvice(location: string, ctx: AskContext): string {
   return `connect to ${direct} directly (browsers will not follow this redirect either)`;
 }
 
-function software(seen: Sighting[], headers: IncomingHttpHeaders): string {
-  if (seen.length) return `software in the path: ${describeSightings(seen)}`;
-  return `software not recognised: ${whoAnswered(headers)}`;
+/** The software evidence line; empty when none is recognised (`next` then says so). */
+function software(seen: Sighting[]): string {
+  return seen.length ? `software in the path: ${describeSightings(seen)}` : '';
 }
 
 function bodyLine(body: string): string {

@@ -6,6 +6,7 @@
  */
 import type { TlsOptions } from '../client/dial.js';
 import type { VerdictCode } from '../diagnose/catalogue.js';
+import type { Sighting } from '../diagnose/identify.js';
 import type { WsTarget } from '../net/url.js';
 import type { ReachOptions } from '../reach/options.js';
 import type { Session } from './session.js';
@@ -55,6 +56,8 @@ export interface ProbeSettings {
 export interface PeerInfo {
   /** The X-Wstrace-Endpoint name on the 101: the peer understands `wstrace:*` messages. */
   endpoint?: string | undefined;
+  /** Software the 101 named (Server, Via…): its settings are the fix. */
+  software?: Sighting[];
 }
 
 export interface OpenOptions {

@@ -10,6 +10,7 @@
 import { ENDPOINT_HEADER } from '../constants.js';
 import type { Connection } from '../connection-options.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
+import { identify } from '../diagnose/identify.js';
 import { messageOf, WstraceError } from '../errors.js';
 import type { Reporter } from '../report/reporter.js';
 import { outcome, type Check, type CheckOutcome, type PeerInfo, type ProbeSettings } from './check.js';
@@ -74,7 +75,10 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   };
   try {
     const first = await openFollowing(settings, reporter, t0);
-    peer = { endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()) };
+    peer = {
+      endpoint: firstHeader(first.head.headers, ENDPOINT_HEADER.toLowerCase()),
+      software: identify({ status: 101, headers: first.head.headers, body: '' }),
+    };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
     const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, closing));
     const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, start(c)]));

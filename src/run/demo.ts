@@ -1,5 +1,5 @@
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { stdoutWriter, type Event, type Reporter } from '../report/reporter.js';
+import { memoryReporter, stdoutWriter, type Event, type Reporter } from '../report/reporter.js';
 import { reporterFor } from '../report/output.js';
 import { renderClientEvent } from '../report/client.js';
 import { renderBisectEvent } from '../report/bisect.js';
@@ -42,6 +42,10 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
       '',
       '1) a client connects to the outermost URL, as a browser would:',
     );
+    // The hops run in this process: their first request would time their own cold start (module
+    // loading, JIT), not the path. One silent pass through every layer first, as a real,
+    // long-running hop would be.
+    await Promise.all(layers.map((l) => runClient({ target: parseWsUrl(l.url), timeoutMs: timeout }, memoryReporter())));
     const client = await runClient({ target: parseWsUrl(layers[0]!.url), timeoutMs: timeout }, args.json ? json : indented(briefClient));
     if (args.json) json.emit({ event: 'client', ...client });
     say(

@@ -1,3 +1,4 @@
+import { adviceFor } from '../../diagnose/identify.js';
 import { Opcode } from '../../protocol/frame.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome, type CheckStatus } from '../check.js';
 import { describeCode, fmtMs, seconds } from '../steps.js';
@@ -55,6 +56,8 @@ export const idleTimeoutCheck: Check = {
     return outcome(status, summary, {
       value: seconds(closed ? idle!.idleMs! : idle!.observedMs), unit: 's', closeCode: closed ? idle!.closeCode! : null, evidence,
       ...(status === 'pass' ? {} : { verdict }),
+      // The 101 may name the hop's software, and so the exact setting (proxy_read_timeout…).
+      ...(status !== 'pass' && ctx.peer.software?.length ? { next: adviceFor(ctx.peer.software, 'idle') } : {}),
       data: { runs: [idle, ping, pong].filter(Boolean).map((r) => ({ ...r, closedAfterMs: r!.closedAfterMs === undefined ? null : Math.round(r!.closedAfterMs), idleMs: r!.idleMs === undefined ? null : Math.round(r!.idleMs), observedMs: Math.round(r!.observedMs) })), keepaliveMs: every ?? null },
     });
   },
