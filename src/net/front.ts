@@ -23,6 +23,16 @@ export interface FrontOptions {
  * else is HTTP/1.1). Each connection is handed to the server that speaks its protocol.
  */
 export function createFront(o: FrontOptions): NetServer {
+  const front = frontFor(o);
+  // Node's HTTP server enforces headersTimeout/requestTimeout from a timer it starts on its own
+  // 'listening' event; h1 never listens (the front does), so without this a slow head would be
+  // held for ever. Closing h1 with the front stops that timer.
+  front.once('listening', () => o.h1.emit('listening'));
+  front.once('close', () => o.h1.close(() => {}));
+  return front;
+}
+
+function frontFor(o: FrontOptions): NetServer {
   if (o.tls) {
     let server;
     try {

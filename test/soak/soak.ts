@@ -72,6 +72,7 @@ export const GROUPS: { name: string; faults: string[]; traceFrames?: boolean }[]
   { name: 'strip-upgrade', faults: ['strip-upgrade'] },
   { name: 'status', faults: ['status=503'] },
   { name: 'headers', faults: ['strip-header=Sec-WebSocket-Protocol', 'set-header=X-Soak:1', 'strip-extensions'] },
+  { name: 'h2-settings', faults: ['no-extended-connect'] },
   { name: 'trace-frames', faults: [], traceFrames: true },
 ];
 

@@ -67,6 +67,8 @@ export const FAULT_TRAITS: Record<string, FaultTraits> = {
   'set-header': CONNECTION,
   'strip-extensions': CONNECTION,
   'corrupt-rsv1': { stream: 'down', per: 'frame', live: true },
+  // SETTINGS go out once per h2 session, when it opens: only a fault given at start-up edits them.
+  'no-extended-connect': CONNECTION,
 };
 
 export function traitsOf(kind: string): FaultTraits {
