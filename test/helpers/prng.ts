@@ -1,11 +1,2 @@
-/** mulberry32: tiny seeded PRNG so a failing run can be replayed (print the seed). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded PRNG is the one the proxy draws toxicity with (mulberry32): print the seed to replay a failing run. */
+export { seededRandom as prng } from '../../src/proxy/faults/random.js';
