@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const cli = yargs(joinDashValues(hideBin(process.argv)))
     .scriptName('wstrace')
     .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
-    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (see README "JSON output")' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (docs/json.md)' })
     .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
     .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase (ms, s, m)' })
     .command(commands)
