@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faultAttrsTable, faultKindsTable } from '../../src/proxy/faults/index.js';
+import { checksTable } from '../../src/probe/catalog.js';
 import { REPO_ROOT } from './cli.js';
 
 export interface DocTable {
@@ -18,6 +19,7 @@ export interface DocTable {
 export const DOC_TABLES: DocTable[] = [
   { file: 'docs/faults.md', name: 'fault-kinds', render: faultKindsTable },
   { file: 'docs/faults.md', name: 'fault-attrs', render: faultAttrsTable },
+  { file: 'docs/commands.md', name: 'probe-checks', render: checksTable },
 ];
 
 const region = (name: string) => new RegExp(`(<!-- table:${name}\\b[^>]*-->\\n)([\\s\\S]*?)(\\n<!-- /table:${name} -->)`);

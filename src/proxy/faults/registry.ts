@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { hanging } from '../../text.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
 import { hang } from './hang.js';
@@ -209,20 +210,8 @@ export function faultHelp(width = 80): string {
   const lines = ['fault kinds: --fault KIND, KIND=VALUE or KIND:KEY=VALUE,… (every kind also takes', 'stream=, toxicity= and name=; docs/faults.md says what each mimics)', ''];
   for (const k of FAULT_KINDS) {
     const text = k.syntax === '—' ? plain(k.summary) : `${plain(k.summary)}. Value: ${plain(k.syntax)}`;
-    wrapWords(text, Math.max(20, width - col)).forEach((l, i) => lines.push(`${(i === 0 ? `  ${k.kind}` : '').padEnd(col)}${l}`));
+    lines.push(...hanging(`  ${k.kind}`, text, col, width));
   }
   return lines.join('\n');
 }
 
-function wrapWords(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}
