@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ndjson, resultOf, runCli, type Ev } from './helpers/cli.js';
 import { PeerServer, acceptFor, closePayload, frame, hangingServer, header, readHead, wrongAcceptServer } from './helpers/raw-peers.js';
 import { parseWsUrl } from '../src/net/url.js';
-import { memoryReporter } from '../src/report/reporter.js';
+import { memoryReporter } from '../src/events.js';
 import { CHECKS } from '../src/probe/registry.js';
 import { runProbe } from '../src/probe/run.js';
 

@@ -5,11 +5,12 @@
  * slowest check, each bounded by --max-wait.
  */
 import { NEXT_STEP, verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
-import { memoryReporter, type Reporter } from '../report/reporter.js';
+import { memoryReporter, type BisectEvent, type Reporter } from '../events.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
 import { runProbe, type CheckRow } from '../probe/run.js';
 import { atOf, reachOf } from './probe.js';
-import type { HopSpec } from './types.js';
+export type { CheckBisectResult, CheckBreak, LayerFigure } from './types.js';
+import type { CheckBisectResult, CheckBreak, HopSpec, LayerFigure } from './types.js';
 
 export interface CheckBisectOptions {
   hops: HopSpec[];
@@ -18,37 +19,7 @@ export interface CheckBisectOptions {
   probe: Omit<ProbeSettings, 'target' | 'headers'>;
 }
 
-/** One check's figure at one layer. */
-export interface LayerFigure {
-  index: number;
-  name: string;
-  status: CheckRow['status'];
-  value: CheckRow['value'];
-  unit: CheckRow['unit'];
-  closeCode: number | null;
-  summary: string;
-  code: VerdictCode | null;
-}
-
-export interface CheckBreak {
-  check: string;
-  outer: number;
-  /** null: the origin itself shows it. */
-  inner: number | null;
-  code: VerdictCode;
-  verdict: Verdict;
-}
-
-export interface CheckBisectResult {
-  ok: boolean;
-  checks: { name: string; layers: LayerFigure[]; break: CheckBreak | null }[];
-  /** The first check's break (registry order): the headline verdict. */
-  break: { outer: number; inner: number | null; code: VerdictCode; check: string } | null;
-  verdict?: Verdict;
-  totalMs: number;
-}
-
-export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter): Promise<CheckBisectResult> {
+export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter<BisectEvent>): Promise<CheckBisectResult> {
   const t0 = performance.now();
   reporter.emit({
     event: 'plan', t: 0, strategy: 'all', repeat: 1, timeoutMs: opts.probe.timeoutMs, maxWaitMs: opts.probe.maxWaitMs,

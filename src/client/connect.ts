@@ -2,14 +2,14 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import type { Event } from '../report/reporter.js';
+import type { ClientEvent, HttpAnswer } from '../events.js';
 import { redirectTarget } from '../net/url.js';
 import { dial, PhaseError } from './dial.js';
 import { handshake, type HandshakeOutcome, type UpgradeAnswer } from './handshake.js';
 import { extendedConnect, openSession } from './h2.js';
 import type { ResolvedClientOptions } from './options.js';
 
-export type Emit = (ev: Event) => void;
+export type Emit = (ev: ClientEvent) => void;
 
 /**
  * dial + opening handshake, emitting a `phase` event per phase; `t0` anchors relative times.
@@ -120,16 +120,22 @@ async function dialPhases(o: ResolvedClientOptions, t0: number, emit: Emit, alpn
 
 function reportAnswer(outcome: HandshakeOutcome, t0: number, emit: Emit): void {
   const a: UpgradeAnswer | undefined = outcome.answer;
-  const ok = a?.httpVersion === '2.0' ? 200 : 101;
   if (a) {
     emit({
       event: 'phase', phase: 'upgrade', t: rel(t0), ms: round(a.ms), http: a.httpVersion, status: a.status, statusText: a.statusText,
       endpoint: a.endpoint ?? null, headers: a.rawHeaders,
     });
-    if (a.status !== ok) emit({ event: 'response', t: rel(t0), status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
+    const answer = httpAnswer(a);
+    if (answer) emit({ event: 'response', t: rel(t0), ...answer });
   } else if (!outcome.ok) {
     emit({ event: 'phase', phase: 'upgrade', t: rel(t0), ok: false, error: outcome.verdict.summary });
   }
+}
+
+/** The answer when it was not the WebSocket (101, or 200 to an extended CONNECT), else null. */
+export function httpAnswer(a: UpgradeAnswer): HttpAnswer | null {
+  if (a.status === (a.httpVersion === '2.0' ? 200 : 101)) return null;
+  return { status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' };
 }
 
 export function rel(t0: number): number {

@@ -82,6 +82,14 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
   };
 }
 
+/** The answer to `wstrace:inspect`, as a client reads it back: the fields every report has. */
+export function isHandshakeReport(v: unknown): v is HandshakeReport {
+  if (typeof v !== 'object' || v === null) return false;
+  const r: Partial<Record<keyof HandshakeReport, unknown>> = v;
+  return typeof r.endpoint === 'string' && typeof r.method === 'string' && typeof r.url === 'string' && typeof r.httpVersion === 'string'
+    && Array.isArray(r.headers) && Array.isArray(r.via) && typeof r.peer === 'object' && r.peer !== null;
+}
+
 function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> {
   const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
   return {

@@ -12,7 +12,7 @@ import type { Connection } from '../connection-options.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { identify } from '../diagnose/identify.js';
 import { messageOf, WstraceError } from '../errors.js';
-import type { Reporter } from '../report/reporter.js';
+import type { CheckEvent, ProbeStreamEvent, Reporter } from '../events.js';
 import { outcome, type Check, type CheckOutcome, type PeerInfo, type ProbeSettings } from './check.js';
 import { CheckRun } from './context.js';
 import { firstHeader, OpenError, openSession } from './open.js';
@@ -58,7 +58,7 @@ export function probeConnection(
   };
 }
 
-export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<ProbeResult> {
+export async function runProbe(opts: ProbeOptions, reporter: Reporter<ProbeStreamEvent>): Promise<ProbeResult> {
   const t0 = performance.now();
   const settings: ProbeSettings = { ...opts };
   let peer: PeerInfo = {};
@@ -117,7 +117,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
  * The first connection; with --location it follows 3xx answers (a `redirect` phase each) and
  * every check then runs against the final URL (`settings.target` is updated).
  */
-async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: number): Promise<Session> {
+async function openFollowing(settings: ProbeSettings, reporter: Reporter<ProbeStreamEvent>, t0: number): Promise<Session> {
   const seen = new Set([settings.target.url.href]);
   for (let hop = 0; ; hop++) {
     try {
@@ -239,7 +239,7 @@ function notRun(check: Check, v: Verdict): CheckRow {
   return { name: check.name, long: check.long, ms: 0, ...outcome('fail', summary, { evidence: check.name === 'handshake' ? v.evidence : [], verdict: v.code }) };
 }
 
-export function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
+export function checkEvent(r: CheckRow, t0: number): CheckEvent {
   return {
     event: 'check', t: Math.round(performance.now() - t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
     closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: Math.round(r.ms),

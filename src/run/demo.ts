@@ -1,6 +1,7 @@
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { memoryReporter, stdoutWriter, type Event, type Reporter } from '../report/reporter.js';
+import { memoryReporter, type BisectEvent, type ClientEvent, type Reporter, type WstraceEvent } from '../events.js';
 import { reporterFor } from '../report/output.js';
+import { jsonReporter, stdoutWriter } from '../report/reporter.js';
 import { renderClientEvent } from '../report/client.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { startChain, type Chain } from '../chain/index.js';
@@ -31,7 +32,7 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
   );
   try {
     const { layers } = chain;
-    const json = reporterFor(true, () => undefined);
+    const json = jsonReporter();
     if (args.json) json.emit({ event: 'listening', layers });
     const width = Math.max(...layers.map((l) => l.name.length));
     say(
@@ -72,24 +73,21 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
 }
 
 /** The client's timeline without the 426 body and the evidence: the demo keeps to the point. */
-function briefClient(ev: Event): string[] | undefined {
+function briefClient(ev: ClientEvent): string[] | undefined {
   if (ev.event === 'phase' && (ev.phase === 'connect' || ev.phase === 'upgrade')) return renderClientEvent(ev);
-  if (ev.event === 'result' && !ev.ok) {
-    const v = ev.verdict as { code: string; summary: string };
-    return [`verdict: ${v.code}: ${v.summary}`];
-  }
+  if (ev.event === 'result' && ev.verdict) return [`verdict: ${ev.verdict.code}: ${ev.verdict.summary}`];
   return undefined;
 }
 
 /** Bisect's table and break line; of the evidence only the endpoint's Via trail, which agrees with it. */
-function briefBisect(ev: Event): string[] | undefined {
+function briefBisect(ev: BisectEvent): string[] | undefined {
   if (ev.event !== 'result' || !ev.verdict) return renderBisectEvent(ev);
-  const v = ev.verdict as { evidence: string[] };
+  const v = ev.verdict;
   return renderBisectEvent({ ...ev, verdict: { ...v, evidence: v.evidence.filter((e) => e.startsWith('stripped between')) } });
 }
 
-function indented(render: (ev: Event) => string[] | string | undefined): Reporter {
-  return reporterFor(false, (ev) => {
+function indented<E extends WstraceEvent>(render: (ev: E) => string[] | string | undefined): Reporter<E> {
+  return reporterFor<E>(false, (ev) => {
     const out = render(ev);
     if (out === undefined) return undefined;
     return (Array.isArray(out) ? out : [out]).map((l) => `  ${l}`);

@@ -6,7 +6,7 @@ import { parseHost, parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
-import type { Event } from '../report/reporter.js';
+import type { ProxyStreamEvent } from '../events.js';
 import { startProxy } from '../proxy/server.js';
 import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
@@ -75,16 +75,18 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   await served;
 }
 
-function render(ev: Event): string[] | undefined {
-  if (ev.event === 'listening') {
-    const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    const api = ev.api ? `  api: ${String(ev.api)}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}${api}`];
+function render(ev: ProxyStreamEvent): string[] | undefined {
+  switch (ev.event) {
+    case 'listening': {
+      const faults = ev.faults.length ? `  faults: ${ev.faults.join(', ')}` : '';
+      const api = ev.api ? `  api: ${ev.api}` : '';
+      return [`proxy "${ev.name}" listening on ${ev.url} → ${ev.upstreams.join(', ')}${faults}${api}`];
+    }
+    case 'fault':
+      return renderFaultChange(ev);
+    case 'frame':
+      return [`${stamp(ev.t)} ${ARROW[ev.dir]}  ${describeFrame(ev)}`];
+    case 'stopped':
+      return undefined;
   }
-  if (ev.event === 'fault') return renderFaultChange(ev);
-  if (ev.event === 'frame') {
-    const f = ev as unknown as FrameEvent;
-    return [`${stamp(Number(ev.t))} ${ARROW[f.dir]}  ${describeFrame(f)}`];
-  }
-  return undefined;
 }
