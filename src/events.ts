@@ -255,7 +255,8 @@ export interface HttpAnswer {
   body: string;
 }
 
-export type ClientResultEvent = { event: 'result' } & ClientResult;
+/** The `result` line leaves out `report`: the `inspect` event already carried it. */
+export type ClientResultEvent = { event: 'result' } & Omit<ClientResult, 'report'>;
 
 export type ClientEvent =
   | PhaseEvent | ResponseEvent | FallbackEvent | TraceEvent | InspectEvent | EchoEvent | SendEvent | MessageEvent | PongEvent
@@ -469,13 +470,30 @@ export type WatchEvent = WatchStartEvent | HandshakeEvent | DropEvent | LimitEve
 
 // ---- demo --------------------------------------------------------------------------------------
 
-export type DemoClientEvent = { event: 'client' } & ClientResult;
+/** The client's run in the demo: its result, under its own name (the demo's `result` comes last). */
+export type DemoClientEvent = { event: 'client' } & Omit<ClientResult, 'report'>;
 
-export interface DemoEvent {
-  event: 'demo';
+/** Bisect's run in the demo, likewise. */
+export type DemoBisectEvent = { event: 'bisect' } & BisectResult;
+
+/** The demo's verdict on itself: did bisect name the hop it broke on purpose? */
+export interface DemoResultEvent {
+  event: 'result';
   ok: boolean;
   expected: { outer: number; code: VerdictCode; fault: string };
   break: Break | null;
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/** A usage or input error (exit 2) or an unexpected one (exit 1) under --json: the stream's last line. */
+export interface ErrorEvent {
+  event: 'error';
+  /** A stable code: ERR_USAGE for option syntax, ERR_BAD_… for a bad value, ERR_UNEXPECTED for a bug. */
+  code: string;
+  /** The same text as the `error:` line on stderr. */
+  message: string;
+  exitCode: 1 | 2;
 }
 
 // ---- the whole stream --------------------------------------------------------------------------
@@ -489,7 +507,8 @@ export type WstraceEvent =
   | ServerEvent | FaultAnswerEvent | HopsEvent
   | ClientEvent | LoadEvent | LoadResultEvent
   | BisectEvent | ProbeStreamEvent | WatchEvent
-  | DemoClientEvent | DemoEvent;
+  | DemoClientEvent | DemoBisectEvent | DemoResultEvent
+  | ErrorEvent;
 
 /** Every `event` name on the stream. */
 export type EventName = WstraceEvent['event'];

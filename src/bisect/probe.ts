@@ -74,7 +74,6 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     statusText: shown.statusText,
     ms: Math.round(ms * 1000) / 1000,
     endpoint: shown.endpoint,
-    code: shown.verdict?.code ?? null,
     verdict: shown.verdict,
     via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
     answeredBy: shown.answeredBy,
@@ -91,7 +90,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 export function notProbed(hop: HopSpec): HopResult {
   return {
     index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
-    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
+    endpoint: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }
 

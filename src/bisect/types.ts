@@ -62,7 +62,7 @@ export interface HopResult {
   /** Mean probe time, ms. */
   ms: number | null;
   endpoint: string | null;
-  code: VerdictCode | null;
+  /** Why it failed (its `code` is the row's cause); null when it worked or was not probed. */
   verdict: Verdict | null;
   via: ViaEntry[] | null;
   answeredBy: string | null;

@@ -2,7 +2,7 @@ import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 import type { WireClock } from './wire-clock.js';
-import { isHandshakeReport, type HandshakeReport } from '../endpoint/inspect.js';
+import { isInspectAnswer, type HandshakeReport } from '../endpoint/inspect.js';
 
 /** What ended a wait on an open WebSocket. */
 export type WaitResult<T> =
@@ -70,8 +70,10 @@ export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<
   } catch {
     return { kind: 'error', error: new Error('the inspect answer was not JSON: not a wstrace endpoint?'), ms: r.ms };
   }
-  if (!isHandshakeReport(value)) return { kind: 'error', error: new Error('the inspect answer is not a handshake report: not a wstrace endpoint?'), ms: r.ms };
-  return { kind: 'value', value, ms: r.ms };
+  if (!isInspectAnswer(value)) return { kind: 'error', error: new Error('the inspect answer is not a handshake report: not a wstrace endpoint?'), ms: r.ms };
+  // The tag names the wire message; inside the client's `inspect` event it would only repeat it.
+  const { event: _tag, ...report } = value;
+  return { kind: 'value', value: report, ms: r.ms };
 }
 
 export interface CloseOutcome {

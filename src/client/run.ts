@@ -79,7 +79,8 @@ export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEv
   }
   result.ok = !result.verdict;
   result.totalMs = rel(t0);
-  emit({ event: 'result', ...result });
+  const { report: _shown, ...fields } = result;
+  emit({ event: 'result', ...fields });
   return result;
 }
 

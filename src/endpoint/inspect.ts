@@ -7,9 +7,8 @@ import { describeSettings, type H2Settings } from '../protocol/h2.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
 import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 
-/** What the endpoint saw of one opening handshake: the answer to `wstrace:inspect`. */
+/** What the endpoint saw of one opening handshake. */
 export interface HandshakeReport {
-  event: 'inspect';
   endpoint: string;
   method: string;
   url: string;
@@ -44,7 +43,10 @@ function shown(raw: string[], showSecrets: boolean): [string, string][] {
   return showSecrets ? headers : redactSecrets(headers);
 }
 
-export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): HandshakeReport {
+/** The endpoint's answer to `wstrace:inspect` on the wire: the report, tagged. */
+export type InspectAnswer = { event: 'inspect' } & HandshakeReport;
+
+export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): InspectAnswer {
   return {
     event: 'inspect',
     endpoint,
@@ -63,7 +65,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
 }
 
 /** The same report for an extended CONNECT stream. */
-export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string, showSecrets = false): HandshakeReport {
+export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string, showSecrets = false): InspectAnswer {
   const session = stream.session!;
   return {
     event: 'inspect',
@@ -82,11 +84,11 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
   };
 }
 
-/** The answer to `wstrace:inspect`, as a client reads it back: the fields every report has. */
-export function isHandshakeReport(v: unknown): v is HandshakeReport {
+/** The answer to `wstrace:inspect`, as a client reads it back: the fields every answer has. */
+export function isInspectAnswer(v: unknown): v is InspectAnswer {
   if (typeof v !== 'object' || v === null) return false;
-  const r: Partial<Record<keyof HandshakeReport, unknown>> = v;
-  return typeof r.endpoint === 'string' && typeof r.method === 'string' && typeof r.url === 'string' && typeof r.httpVersion === 'string'
+  const r: Partial<Record<keyof InspectAnswer, unknown>> = v;
+  return r.event === 'inspect' && typeof r.endpoint === 'string' && typeof r.method === 'string' && typeof r.url === 'string' && typeof r.httpVersion === 'string'
     && Array.isArray(r.headers) && Array.isArray(r.via) && typeof r.peer === 'object' && r.peer !== null;
 }
 

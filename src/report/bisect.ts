@@ -31,7 +31,7 @@ function renderPlan(ev: PlanEvent): string {
 }
 
 function renderStep(h: HopEvent): string {
-  return row(h.t, `probe ${h.step}`, `#${h.index + 1} "${h.name}": ${statusOf(h)} ${h.ok ? 'ok' : h.code ?? 'failed'} in ${h.ms === null ? '?' : formatMs(h.ms)}`);
+  return row(h.t, `probe ${h.step}`, `#${h.index + 1} "${h.name}": ${statusOf(h)} ${h.ok ? 'ok' : h.verdict?.code ?? 'failed'} in ${h.ms === null ? '?' : formatMs(h.ms)}`);
 }
 
 /** Table + the break line: what the user came for. */
@@ -45,7 +45,7 @@ export function renderResult(r: BisectResult): string[] {
     h.probed ? statusOf(h) : '·',
     h.ms === null ? '' : formatMs(h.ms),
     ...(repeat ? [`${h.failures}/${h.runs} (${Math.round(h.rate * 100)}%)`] : []),
-    !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
+    !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.verdict?.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
   ]);
   const n = r.hops.length;
   const lines = [row(r.totalMs, 'probed', `${r.probes} probe${r.probes === 1 ? '' : 's'} over ${n} URL${n === 1 ? '' : 's'}`), ...table(header, rows).map((l) => `  ${l}`)];
