@@ -13,6 +13,7 @@ import type { TraceChange, TracePoint } from './protocol/hop-trace.js';
 import type { HandshakeReport } from './endpoint/inspect.js';
 import type { HopTrace } from './client/trace.js';
 import type { Expect } from './connection-options.js';
+import type { SocketAddress } from './net/sockets.js';
 import type { BisectResult, Break, CheckBisectResult, HopResult, Strategy } from './bisect/types.js';
 import type { FaultChange, FaultInfo } from './proxy/hop-faults.js';
 import type { HopInfo } from './control/types.js';
@@ -94,9 +95,10 @@ export interface PhaseDetail {
   family?: string;
   by?: string;
   connectTo?: string;
-  // connect (resolve and connect through a forward proxy add proxy and source)
-  port?: number;
-  local?: string;
+  // connect: both ends (null over a unix socket, which has `path`); through a forward proxy,
+  // resolve and connect are the proxy's and add proxy and source
+  peer?: SocketAddress | null;
+  local?: SocketAddress | null;
   path?: string;
   proxy?: string;
   source?: string;
@@ -108,8 +110,8 @@ export interface PhaseDetail {
   // tls
   protocol?: string | null;
   cipher?: string | undefined;
-  subject?: string;
-  issuer?: string;
+  subject?: string | null;
+  issuer?: string | null;
   authorized?: boolean;
   alpn?: string | null;
   servername?: string;
@@ -148,7 +150,17 @@ export interface PhaseEvent extends PhaseDetail {
   ms?: number;
   /** Only on a failed phase, with `error`. */
   ok?: false;
-  error?: string;
+  error?: PhaseFailure;
+}
+
+/** A failed phase: the same shape wherever one is reported. */
+export interface PhaseFailure {
+  phase: PhaseName;
+  /** The errno (ECONNREFUSED, ENOTFOUND…) or our deadline's ETIMEDOUT_DEADLINE when the cause has one, else null. */
+  code: string | null;
+  message: string;
+  /** How long the phase ran before it failed. */
+  ms: number;
 }
 
 export type ResponseEvent = { event: 'response'; t: number } & HttpAnswer;
@@ -281,7 +293,7 @@ export interface LoadSummary {
   msgsPerSec: number;
   bytesPerSec: number;
   /** The message phase, from the first send to the last answer. */
-  durationMs: number;
+  ms: number;
   size: number;
   binary: boolean;
   pipeline: number;
@@ -384,7 +396,7 @@ export interface ProbeResultEvent {
   pass: number;
   warn: number;
   fail: number;
-  ms: number;
+  totalMs: number;
   verdict?: Verdict;
 }
 

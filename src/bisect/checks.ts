@@ -7,6 +7,7 @@
 import { NEXT_STEP, verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type BisectEvent, type Reporter } from '../events.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
+import { msSince } from '../net/duration.js';
 import { runProbe, type CheckRow } from '../probe/run.js';
 import { atOf, reachOf } from './probe.js';
 export type { CheckBisectResult, CheckBreak, LayerFigure } from './types.js';
@@ -29,7 +30,7 @@ export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter<
     const r = await runProbe({ ...opts.probe, target: hop.target, headers: hop.headers, checks: opts.checks, reach: reachOf(hop, opts.probe.reach) }, memoryReporter());
     for (const row of r.rows) {
       reporter.emit({
-        event: 'check', t: Math.round(performance.now() - t0), hop: hop.index, hopName: hop.name, name: row.name, status: row.status,
+        event: 'check', t: msSince(t0), hop: hop.index, hopName: hop.name, name: row.name, status: row.status,
         value: row.value, unit: row.unit, closeCode: row.closeCode ?? null, summary: row.summary, evidence: row.evidence, ...(row.verdict ? { code: row.verdict } : {}),
       });
     }
@@ -46,7 +47,7 @@ export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter<
   const first = checks.find((c) => c.break)?.break ?? null;
   const result: CheckBisectResult = {
     ok: !first, checks, break: first && { outer: first.outer, inner: first.inner, code: first.code, check: first.check },
-    ...(first ? { verdict: first.verdict } : {}), totalMs: Math.round(performance.now() - t0),
+    ...(first ? { verdict: first.verdict } : {}), totalMs: msSince(t0),
   };
   reporter.emit({ event: 'result', ...result });
   return result;

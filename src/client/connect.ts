@@ -2,7 +2,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import type { ClientEvent, HttpAnswer } from '../events.js';
+import type { ClientEvent, HttpAnswer, PhaseEvent } from '../events.js';
+import type { Phase } from '../diagnose/errors.js';
 import { redirectTarget } from '../net/url.js';
 import { dial, PhaseError } from './dial.js';
 import { handshake, type HandshakeOutcome, type UpgradeAnswer } from './handshake.js';
@@ -66,15 +67,17 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
       }
       emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: why });
     } else {
+      const since = performance.now();
       const s = await openSession(o.target, socket, o.timeoutMs);
       if (!s.ok) {
-        emit({ event: 'phase', phase: 'settings', t: rel(t0), ok: false, error: s.verdict.summary });
+        emit(phaseFailed('settings', t0, since, undefined, s.verdict.summary));
         return s;
       }
       emit({ event: 'phase', phase: 'settings', t: rel(t0), ms: round(s.ms), http: alpn, ...s.settings });
       if (s.settings.enableConnectProtocol) {
+        const asked = performance.now();
         const outcome = await extendedConnect({ ...o, session: s.session });
-        reportAnswer(outcome, t0, emit);
+        reportAnswer(outcome, t0, asked, emit);
         return outcome;
       }
       s.session.close();
@@ -88,6 +91,7 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
       if (!dialled.ok) return dialled;
     }
   }
+  const asked = performance.now();
   const outcome = await handshake({
     target: o.target,
     socket: dialled.socket,
@@ -99,26 +103,29 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
     deflate: o.deflate,
     clientCert,
   });
-  reportAnswer(outcome, t0, emit);
+  reportAnswer(outcome, t0, asked, emit);
   return outcome;
 }
 
 async function dialPhases(o: ResolvedClientOptions, t0: number, emit: Emit, alpn: string[]): Promise<Dialled> {
+  // A failed phase began where the last one ended.
+  let since = performance.now();
   try {
-    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) =>
-      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail }),
-    o.reach);
+    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) => {
+      since = performance.now();
+      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail });
+    }, o.reach);
     return { ok: true, socket };
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
     const v: Verdict = diagnoseError(phase, cause, o.target.socketPath ?? o.target.url.host, o.timeoutMs, { clientCert: Boolean(o.reach.cert) });
-    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
+    emit(phaseFailed(phase, t0, since, cause, v.evidence[0] ?? v.summary));
     return { ok: false, verdict: v };
   }
 }
 
-function reportAnswer(outcome: HandshakeOutcome, t0: number, emit: Emit): void {
+function reportAnswer(outcome: HandshakeOutcome, t0: number, asked: number, emit: Emit): void {
   const a: UpgradeAnswer | undefined = outcome.answer;
   if (a) {
     emit({
@@ -128,8 +135,15 @@ function reportAnswer(outcome: HandshakeOutcome, t0: number, emit: Emit): void {
     const answer = httpAnswer(a);
     if (answer) emit({ event: 'response', t: rel(t0), ...answer });
   } else if (!outcome.ok) {
-    emit({ event: 'phase', phase: 'upgrade', t: rel(t0), ok: false, error: outcome.verdict.summary });
+    emit(phaseFailed('upgrade', t0, asked, undefined, outcome.verdict.summary));
   }
+}
+
+/** A phase that failed: what failed, the errno (ECONNREFUSED…) when the cause has one, and how long it tried. */
+function phaseFailed(phase: Phase, t0: number, since: number, cause: unknown, message: string): PhaseEvent {
+  const ms = round(performance.now() - since);
+  const code = cause instanceof Error && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
+  return { event: 'phase', phase, t: rel(t0), ok: false, error: { phase, code, message, ms } };
 }
 
 /** The answer when it was not the WebSocket (101, or 200 to an extended CONNECT), else null. */

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
+import { remoteEnd, type SocketAddress } from '../net/sockets.js';
 import { describeSettings, type H2Settings } from '../protocol/h2.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
 import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
@@ -15,7 +16,7 @@ export interface HandshakeReport {
   httpVersion: string;
   /** Arrival order, raw casing, as the last hop sent them; over HTTP/2 the pseudo-headers (`:protocol`…) first. */
   headers: [string, string][];
-  peer: { address: string | null; port: number | null; family: string | null };
+  peer: SocketAddress;
   tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null; clientCert: string | null };
   via: ViaEntry[];
   /** The hop-trace digest of what the endpoint received (the last point of the trace). */
@@ -95,7 +96,7 @@ export function isInspectAnswer(v: unknown): v is InspectAnswer {
 function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> {
   const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
   return {
-    peer: { address: socket.remoteAddress ?? null, port: socket.remotePort ?? null, family: socket.remoteFamily ?? null },
+    peer: remoteEnd(socket),
     tls: tlsSocket
       ? {
           protocol: tlsSocket.getProtocol(),

@@ -209,7 +209,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | 
     handshakeMs: { p50: handshakes.percentile(50), p99: handshakes.percentile(99), max: handshakes.max },
     msgsPerSec: Math.round((replied * 1000) / phaseMs),
     bytesPerSec: Math.round((replied * payload.length * 1000) / phaseMs),
-    durationMs: round(replied ? phaseMs : 0),
+    ms: round(replied ? phaseMs : 0),
     size: payload.length,
     binary,
     pipeline,

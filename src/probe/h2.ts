@@ -8,6 +8,7 @@ import { verdict } from '../diagnose/catalogue.js';
 import { diagnoseError } from '../diagnose/errors.js';
 import type { H2Settings } from '../protocol/h2.js';
 import type { ProbeStreamEvent, Reporter } from '../events.js';
+import { msSince } from '../net/duration.js';
 import { outcome, type CheckOutcome, type ProbeSettings } from './check.js';
 import { checkEvent, failVerdict, type CheckRow } from './run.js';
 import { H2_CHECKS, type H2Check } from './h2-checks.js';
@@ -133,7 +134,7 @@ export async function runH2Probe(settings: ProbeSettings, checks: readonly H2Che
   const count = (s: string) => rows.filter((r) => r.status === s).length;
   reporter.emit({
     event: 'result', ok: !failed, url: settings.target.url.href, http: '2', endpoint: null,
-    checks: rows.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(performance.now() - t0),
+    checks: rows.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), totalMs: msSince(t0),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows };

@@ -18,6 +18,7 @@ import { CheckRun } from './context.js';
 import { firstHeader, OpenError, openSession } from './open.js';
 import { fmtMs } from './steps.js';
 import { redirectTarget } from '../net/url.js';
+import { msSince, roundMs } from '../net/duration.js';
 import type { Session } from './session.js';
 
 /** How long past --max-wait the runner lets a check wind down before it reports it stuck. */
@@ -67,7 +68,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter<ProbeStrea
   let refused: Verdict | undefined;
   const running = new Set<string>();
   const ticker = opts.progressMs ? setInterval(() => {
-    if (running.size) reporter.emit({ event: 'progress', t: Math.round(performance.now() - t0), running: [...running], maxWaitMs: opts.maxWaitMs });
+    if (running.size) reporter.emit({ event: 'progress', t: msSince(t0), running: [...running], maxWaitMs: opts.maxWaitMs });
   }, opts.progressMs) : undefined;
   const track = (c: Check, p: () => Promise<CheckRow>) => {
     running.add(c.name);
@@ -107,7 +108,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter<ProbeStrea
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
     event: 'result', ok: !failed, url: settings.target.url.href, endpoint: peer.endpoint ?? null,
-    checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(ms),
+    checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), totalMs: roundMs(ms),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows: done, ms, ...(v ? { verdict: v } : {}) };
@@ -133,7 +134,7 @@ async function openFollowing(settings: ProbeSettings, reporter: Reporter<ProbeSt
       // A loop, or a Location wstrace cannot follow: report the 3xx itself.
       if (!next.ok || seen.has(next.target.url.href)) throw e;
       seen.add(next.target.url.href);
-      reporter.emit({ event: 'phase', phase: 'redirect', t: Math.round(performance.now() - t0), status, from: settings.target.url.href, location, to: next.target.url.href });
+      reporter.emit({ event: 'phase', phase: 'redirect', t: msSince(t0), status, from: settings.target.url.href, location, to: next.target.url.href });
       settings.target = next.target;
     }
   }
@@ -241,8 +242,8 @@ function notRun(check: Check, v: Verdict): CheckRow {
 
 export function checkEvent(r: CheckRow, t0: number): CheckEvent {
   return {
-    event: 'check', t: Math.round(performance.now() - t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
-    closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: Math.round(r.ms),
+    event: 'check', t: msSince(t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
+    closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: roundMs(r.ms),
     ...(r.verdict ? { code: r.verdict } : {}), ...r.data,
   };
 }

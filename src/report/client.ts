@@ -62,7 +62,7 @@ function visible(text: string): string {
 
 function renderPhase(ev: PhaseEvent, t: number): string {
   const p = ev.phase;
-  if (ev.ok === false) return row(t, p, `FAILED: ${ev.error ?? ''}`);
+  if (ev.ok === false) return row(t, p, `FAILED: ${ev.error?.message ?? ''}`);
   switch (p) {
     case 'resolve': {
       const what = ev.proxy ? `proxy ${ev.host}` : `${ev.host}`;
@@ -71,7 +71,7 @@ function renderPhase(ev: PhaseEvent, t: number): string {
     }
     case 'connect':
       if (ev.path) return row(t, p, `unix socket ${ev.path} in ${ms(ev.ms)}`);
-      return row(t, p, `${ev.proxy ? 'proxy ' : ''}${ev.address}:${ev.port} in ${ms(ev.ms)}${ev.proxy ? ` (${ev.proxy} from ${ev.source})` : ''}`);
+      return row(t, p, `${ev.proxy ? 'proxy ' : ''}${ev.peer?.address}:${ev.peer?.port} in ${ms(ev.ms)}${ev.proxy ? ` (${ev.proxy} from ${ev.source})` : ''}`);
     case 'proxy':
       return row(t, p, `${ev.request} → ${ev.status === null ? 'granted' : `${ev.status}`}${ev.tls ? ` over ${ev.tls}` : ''} in ${ms(ev.ms)}`);
     case 'tls': {

@@ -23,7 +23,7 @@ function renderSummary(ev: LoadEvent): string[] {
   const mode = ev.rate ? `${int(ev.rate)} msgs/s paced, up to ${int(ev.pipeline)} in flight each` : `${int(ev.pipeline)} in flight each`;
   const lines = [
     row(ev.t, 'load', `${int(ev.opened)}/${int(ev.connections)} connections to ${ev.url}, ${formatBytes(ev.size)} ${ev.binary ? 'binary' : 'text'}, ${mode}`),
-    detail('messages', `${ev.messages ? `${int(ev.messages)} echoed in ${formatMs(ev.durationMs)}` : 'none echoed'}${ev.unsent ? `, ${int(ev.unsent)} due but never sent (the target could not keep up)` : ''}`),
+    detail('messages', `${ev.messages ? `${int(ev.messages)} echoed in ${formatMs(ev.ms)}` : 'none echoed'}${ev.unsent ? `, ${int(ev.unsent)} due but never sent (the target could not keep up)` : ''}`),
   ];
   if (ev.messages > 0) {
     lines.push(detail('latency', `p50 ${fixed(lat.p50)}  p90 ${fixed(lat.p90)}  p99 ${fixed(lat.p99)}  max ${fixed(lat.max)} ms${ev.correctedForCoordinatedOmission ? ' (from each intended send time)' : ''}`));

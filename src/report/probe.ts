@@ -48,7 +48,7 @@ function renderCheck(ev: CheckEvent): string[] {
 
 function renderResult(ev: ProbeResultEvent): string[] {
   const counts = [`${ev.pass} pass`, `${ev.warn} warn`, `${ev.fail} fail`].join(', ');
-  const secs = (ev.ms / 1000).toFixed(2);
+  const secs = (ev.totalMs / 1000).toFixed(2);
   const who = ev.endpoint ? ` (wstrace endpoint "${ev.endpoint}")` : '';
   const lines = [`summary: ${ev.checks} check(s) against ${ev.url}${who} in ${secs} s: ${counts}`];
   if (ev.verdict) lines.push(...renderVerdict(ev.verdict));

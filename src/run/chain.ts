@@ -2,6 +2,7 @@ import { InputError } from '../errors.js';
 import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { createLogger } from '../log.js';
 import { parseName } from '../net/header.js';
+import { msSince } from '../net/duration.js';
 import { parseHost } from '../net/listen.js';
 import { reporterFor } from '../report/output.js';
 import { table, stamp } from '../report/format.js';
@@ -44,8 +45,8 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
     namePrefix: args['name-prefix'] || DEFAULT_NAME_PREFIX,
     timeoutMs: deadline,
     traceFrames: args['trace-frames'],
-    onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
-    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    onFrame: (ev) => reporter.emit({ ...ev, t: msSince(t0) }),
+    onFaultChange: (change) => reporter.emit({ ...change, t: msSince(t0) }),
     ...(control.seed !== undefined ? { seed: control.seed } : {}),
     ...(control.api ? { api: control.api } : {}),
     logger,

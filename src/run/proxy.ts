@@ -2,6 +2,7 @@ import { list, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-opt
 import { InputError } from '../errors.js';
 import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
 import { parseName } from '../net/header.js';
+import { msSince } from '../net/duration.js';
 import { parseHost, parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
@@ -50,9 +51,9 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     upstreamHttp,
     traceFrames: args['trace-frames'],
     // With --trace-frames every frame is an event on stdout (NDJSON with --json), not only a log line.
-    onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    onFrame: (ev) => reporter.emit({ ...ev, t: msSince(t0) }),
     // Every change to the faults (through --api) is an event too.
-    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    onFaultChange: (change) => reporter.emit({ ...change, t: msSince(t0) }),
     ...(control.seed !== undefined ? { seed: control.seed } : {}),
     timeoutMs: timeoutMs(args),
     logger,
