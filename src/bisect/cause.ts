@@ -86,9 +86,9 @@ function byTrace(outer: HopResult, own: Verdict, altered: Alteration[], works: s
       return say('subprotocol-mismatch', 'forward Sec-WebSocket-Protocol unchanged (nginx: no proxy_set_header that clears it)');
     case 'origin':
     case 'host':
-      return say(outer.status === 403 ? 'origin-rejected' : (outer.code ?? 'http-error'), `pass ${pick.header} unchanged, or allow the rewritten value on the server`);
+      return say(outer.status === 403 ? 'origin-rejected' : (outer.verdict?.code ?? 'http-error'), `pass ${pick.header} unchanged, or allow the rewritten value on the server`);
     default:
-      return say(outer.code ?? 'http-error', `forward ${pick.header} unchanged`);
+      return say(outer.verdict?.code ?? 'http-error', `forward ${pick.header} unchanged`);
   }
 }
 

@@ -12,7 +12,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import { parseName } from '../net/header.js';
 import { silentLogger, type Logger } from '../log.js';
-import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
+import { buildH2Report, buildReport, type InspectAnswer } from './inspect.js';
 import { createFront } from '../net/front.js';
 import { wsOverStream } from '../protocol/ws-over-stream.js';
 import { explainUpgradeRequired } from './explain.js';
@@ -54,7 +54,7 @@ export interface EchoEndpoint {
 }
 
 interface Conn {
-  report: HandshakeReport;
+  report: InspectAnswer;
   openedAt: number;
   messages: number;
   closeTimer?: NodeJS.Timeout;
@@ -167,7 +167,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     explainUpgradeRequired(name, req, res);
   }
 
-  function onConnection(ws: WebSocket, report: HandshakeReport, url: string | undefined): void {
+  function onConnection(ws: WebSocket, report: InspectAnswer, url: string | undefined): void {
     const conn: Conn = { report, openedAt: performance.now(), messages: 0 };
     conns.set(ws, conn);
     log.info({ peer: conn.report.peer.address, url, http: report.httpVersion, subprotocol: ws.protocol || undefined }, 'open');

@@ -10,6 +10,8 @@ import type { Tunnel, Direction } from './tunnel.js';
 export interface FrameEvent {
   event: 'frame';
   hop: string;
+  /** The traced connection (tunnel), numbered from 1 in this process: tells concurrent connections' frames apart. */
+  conn: number;
   /** `up` = client → upstream, `down` = upstream → client. */
   dir: Direction;
   /** Frame number in this tunnel (both directions), from 1: the order the hop saw them. */
@@ -30,6 +32,9 @@ export interface FrameEvent {
 /** How a direction reads in output: `up` is what the client sent, `down` what it got. */
 export const ARROW: Record<Direction, string> = { up: 'client → upstream', down: 'upstream → client' };
 
+/** Tunnels traced so far in this process: the next one's `conn`. */
+let traced = 0;
+
 /**
  * `--trace-frames`: a FrameTap per direction. The tap forwards every chunk before parsing, so
  * tracing cannot delay or alter the stream; on an invalid frame it reports once and goes blind.
@@ -40,6 +45,7 @@ export const ARROW: Record<Direction, string> = { up: 'client → upstream', dow
  * (after a fault flipped a bit or injected a close 1009). Call it after the faults' onTunnel.
  */
 export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: (ev: FrameEvent) => void): void {
+  const conn = ++traced;
   let seq = 0;
   for (const dir of ['up', 'down'] as const) {
     // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
@@ -47,7 +53,7 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
     // Data payloads are counted, never held: a frame declaring 3 GiB costs the hop nothing.
     const tap = new FrameTap(ARROW[dir], { allowRsv: true, maxPayload: 0, discardData: true });
     tap.on('frame', (frame: Frame) => {
-      const ev = frameEvent(hop, dir, ++seq, frame);
+      const ev = frameEvent(hop, conn, dir, ++seq, frame);
       // Printed as an event when someone listens; otherwise the log line is the trace.
       if (onFrame) {
         log.debug(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
@@ -57,7 +63,7 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
       }
     });
     tap.on('frame-error', (err: FrameError) => {
-      log.warn({ hop, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
+      log.warn({ hop, conn, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
     });
     if (dir === 'up') {
       // Order matters: [tap, hand-off, …faults]. See HandOff.
@@ -83,9 +89,9 @@ class HandOff extends Transform {
   }
 }
 
-export function frameEvent(hop: string, dir: Direction, seq: number, f: Frame): FrameEvent {
+export function frameEvent(hop: string, conn: number, dir: Direction, seq: number, f: Frame): FrameEvent {
   const ev: FrameEvent = {
-    event: 'frame', hop, dir, seq, opcode: opcodeName(f.opcode), fin: f.fin, rsv1: f.rsv1, rsv2: f.rsv2, rsv3: f.rsv3, masked: f.masked, length: f.payloadLength,
+    event: 'frame', hop, conn, dir, seq, opcode: opcodeName(f.opcode), fin: f.fin, rsv1: f.rsv1, rsv2: f.rsv2, rsv3: f.rsv3, masked: f.masked, length: f.payloadLength,
   };
   if (f.opcode === Opcode.CLOSE) {
     // The tap's parser validated the body already (§5.5.1), so this cannot throw.

@@ -1,7 +1,8 @@
-import { humanReporter, jsonReporter, stdoutWriter, type Event, type Reporter, type Writer } from './reporter.js';
+import type { Reporter, WstraceEvent } from '../events.js';
+import { humanReporter, jsonReporter, stdoutWriter, type Writer } from './reporter.js';
 
 /** The reporter a command uses: NDJSON with --json, else its human renderer. */
-export function reporterFor(json: boolean, render: (ev: Event) => string[] | string | undefined): Reporter {
+export function reporterFor<E extends WstraceEvent>(json: boolean, render: (ev: E) => string[] | string | undefined): Reporter<E> {
   return json ? jsonReporter() : humanReporter(render);
 }
 
@@ -9,7 +10,7 @@ export function reporterFor(json: boolean, render: (ev: Event) => string[] | str
  * On a terminal: `progress` events show as one line that the next output replaces (\r, erase
  * line), so a long wait is visibly alive without filling the scrollback.
  */
-export function transientProgress(inner: Reporter, render: (ev: Event) => string | undefined, write: Writer = stdoutWriter): Reporter {
+export function transientProgress<E extends WstraceEvent>(inner: Reporter<E>, render: (ev: E) => string | undefined, write: Writer = stdoutWriter): Reporter<E> {
   let shown = false;
   return {
     emit(ev) {

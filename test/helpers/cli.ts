@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { escapeControls } from '../../src/fatal.js';
 
 function findRepoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -28,6 +29,8 @@ export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli.js');
 export type Ev = Record<string, unknown> & { event: string };
 
 export interface CliResult {
+  /** The arguments it ran with. */
+  args: string[];
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -87,7 +90,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
+      resolve({ args, code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
     });
   });
 }
@@ -124,7 +127,18 @@ export function assertInputError(r: CliResult, mention: string | RegExp): void {
   if (typeof mention === 'string') assert.ok(lines[0]!.includes(mention), `stderr should name ${JSON.stringify(mention)}\n${ctx}`);
   else assert.match(lines[0]!, mention, ctx);
   assert.doesNotMatch(r.stderr, /^\s+at /m, `stack trace on stderr\n${ctx}`);
-  assert.equal(r.stdout, '', `a refused command prints nothing on stdout\n${ctx}`);
+  if (!r.args.includes('--json')) {
+    assert.equal(r.stdout, '', `a refused command prints nothing on stdout\n${ctx}`);
+    return;
+  }
+  // Under --json the error is also the one line on stdout: an `error` event with the same message.
+  const events = ndjson(r.stdout);
+  assert.equal(events.length, 1, `a refused command prints one error event on stdout\n${ctx}`);
+  const ev = events[0]!;
+  assert.deepEqual(Object.keys(ev).sort(), ['code', 'event', 'exitCode', 'message'], ctx);
+  assert.deepEqual([ev.event, ev.exitCode], ['error', 2], ctx);
+  assert.equal(`error: ${escapeControls(String(ev.message))}`, lines[0], ctx);
+  assert.match(String(ev.code), /^ERR_[A-Z0-9_]+$/, ctx);
 }
 
 /**
