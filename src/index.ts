@@ -14,5 +14,5 @@ export { bisect } from './bisect/index.js';
 export { buildHops } from './bisect/hops.js';
 export type { BisectOptions, BisectResult } from './bisect/types.js';
 export { parseWsUrl, type WsTarget } from './net/url.js';
-export { memoryReporter, type Reporter } from './report/reporter.js';
+export { memoryReporter, type Reporter, type WstraceEvent } from './events.js';
 export { VERDICT_CODES, type Verdict, type VerdictCode } from './diagnose/catalogue.js';
