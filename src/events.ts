@@ -525,6 +525,17 @@ export type WstraceEvent =
 /** Every `event` name on the stream. */
 export type EventName = WstraceEvent['event'];
 
+// A key missing here, or one too many, is a compile error: the list cannot drift from the union.
+const NAMED: Record<EventName, true> = {
+  listening: true, stopped: true, fault: true, hops: true, frame: true, phase: true, response: true, fallback: true, trace: true,
+  inspect: true, echo: true, send: true, message: true, pong: true, confirm: true, load: true, plan: true, hop: true, check: true,
+  probe: true, progress: true, watch: true, handshake: true, drop: true, limit: true, summary: true, metrics: true, client: true,
+  bisect: true, error: true, result: true,
+};
+
+/** Every `event` name, at run time (docs/events.schema.json lists the same; a test compares them). */
+export const EVENT_NAMES: readonly string[] = Object.keys(NAMED);
+
 /**
  * Where a command's events go. `emit` is a property, not a method, so TypeScript checks it
  * contravariantly: a reporter for every event fits where a client reporter is asked for, a

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import type { ClientEvent, HttpAnswer, PhaseEvent } from '../events.js';
@@ -58,7 +58,7 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
   if (!dialled.ok) return dialled;
   if (tryH2) {
     const socket = dialled.socket;
-    const alpn = o.target.secure ? (socket as TLSSocket).alpnProtocol || null : 'h2c';
+    const alpn = !o.target.secure ? 'h2c' : socket instanceof TLSSocket ? socket.alpnProtocol || null : null;
     if (alpn !== 'h2' && alpn !== 'h2c') {
       const why = `ALPN: the server chose ${alpn ?? 'no protocol'} from our offer h2, http/1.1`;
       if (o.http === '2') {

@@ -51,7 +51,7 @@ type ProxyTag = { proxy?: string; source?: string };
 export async function dial(target: WsTarget, timeoutMs: number, tls: TlsOptions, onPhase: OnPhase, reach: ReachOptions = {}): Promise<Socket | TLSSocket> {
   const proxy = target.socketPath ? undefined : proxyFor(target, reach.proxy ?? {});
   const to = applyConnectTo(target.host, target.port, reach.connectTo ?? []);
-  let socket: Duplex;
+  let socket: Socket;
   if (target.socketPath) {
     socket = await connectPhase({ path: target.socketPath }, {}, timeoutMs, onPhase);
   } else if (proxy) {
@@ -60,7 +60,7 @@ export async function dial(target: WsTarget, timeoutMs: number, tls: TlsOptions,
     const address = await resolvePhase(to.host, to.port, reach, timeoutMs, onPhase, to.rule ? { connectTo: `${authority(to.host, to.port)}` } : {});
     socket = await connectPhase({ host: address, port: to.port }, {}, timeoutMs, onPhase);
   }
-  if (!target.secure) return socket as Socket;
+  if (!target.secure) return socket;
   return tlsPhase(socket, target, timeoutMs, tls, reach, proxy, onPhase);
 }
 
@@ -101,19 +101,19 @@ async function connectPhase(where: { host: string; port: number } | { path: stri
 }
 
 /** The proxy's own resolve and connect, its TLS for https://, then the CONNECT or SOCKS exchange. */
-async function viaProxy(proxy: ProxySpec, to: { host: string; port: number }, timeoutMs: number, tls: TlsOptions, reach: ReachOptions, onPhase: OnPhase): Promise<Duplex> {
+async function viaProxy(proxy: ProxySpec, to: { host: string; port: number }, timeoutMs: number, tls: TlsOptions, reach: ReachOptions, onPhase: OnPhase): Promise<Socket> {
   const tag: ProxyTag = { proxy: proxy.display, source: proxy.source };
   let address: string;
   let raw: Socket;
   try {
     address = await resolvePhase(proxy.host, proxy.port, reach, timeoutMs, onPhase, tag);
     raw = await connectPhase({ host: address, port: proxy.port }, tag, timeoutMs, onPhase);
-  } catch (e) {
-    const pe = e as PhaseError;
+  } catch (pe) {
+    if (!(pe instanceof PhaseError)) throw pe;
     throw new PhaseError(pe.phase, new VerdictError(proxyUnreachableVerdict(proxy, pe.phase === 'resolve' ? 'resolve' : 'connect', pe.reason, timeoutMs)));
   }
   const t = performance.now();
-  let socket: Duplex = raw;
+  let socket: Socket = raw;
   try {
     let proxyTls: string | undefined;
     if (proxy.scheme === 'https') {
@@ -180,7 +180,7 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
       return fail(e);
     }
   }
-  const cert = secure.getPeerCertificate(true) as PeerCertificate | undefined;
+  const cert: PeerCertificate | undefined = secure.getPeerCertificate(true);
   const facts = certificateFacts(cert);
   if (!tls.insecure) {
     const problem = trustError(secure, name ?? target.host, cert);

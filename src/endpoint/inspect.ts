@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
 import { remoteEnd, type SocketAddress } from '../net/sockets.js';
 import { describeSettings, type H2Settings } from '../protocol/h2.js';
@@ -75,7 +75,7 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
     url: String(headers[':path'] ?? ''),
     httpVersion: '2.0',
     headers: shown(rawHeaders, showSecrets),
-    ...connectionFacts(session.socket as Socket),
+    ...connectionFacts(session.socket),
     via: parseVia(headers.via),
     received: digestH2Request(headers),
     subprotocol: subprotocol || null,
@@ -94,14 +94,14 @@ export function isInspectAnswer(v: unknown): v is InspectAnswer {
 }
 
 function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> {
-  const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
+  const tlsSocket = socket instanceof TLSSocket ? socket : undefined;
   return {
     peer: remoteEnd(socket),
     tls: tlsSocket
       ? {
           protocol: tlsSocket.getProtocol(),
           cipher: tlsSocket.getCipher()?.name ?? null,
-          servername: (tlsSocket as TLSSocket & { servername?: string | false }).servername || null,
+          servername: tlsSocket.servername || null,
           alpn: tlsSocket.alpnProtocol || null,
           clientCert: clientSubject(tlsSocket),
         }

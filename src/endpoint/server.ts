@@ -21,6 +21,7 @@ import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
 import { isValidCloseCode } from '../protocol/close-codes.js';
+import { bufferOf } from '../protocol/raw-data.js';
 
 export interface EchoOptions {
   host?: string;
@@ -171,7 +172,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     const conn: Conn = { report, openedAt: performance.now(), messages: 0 };
     conns.set(ws, conn);
     log.info({ peer: conn.report.peer.address, url, http: report.httpVersion, subprotocol: ws.protocol || undefined }, 'open');
-    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, data as Buffer, isBinary));
+    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, bufferOf(data), isBinary));
     ws.on('error', (err: Error & { code?: string }) => log.info({ code: err.code, err: err.message }, 'protocol error from client'));
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(conn.closeTimer);

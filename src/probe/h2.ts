@@ -7,6 +7,7 @@ import type { Verdict } from '../diagnose/catalogue.js';
 import { verdict } from '../diagnose/catalogue.js';
 import { diagnoseError } from '../diagnose/errors.js';
 import type { H2Settings } from '../protocol/h2.js';
+import { TLSSocket } from 'node:tls';
 import type { ProbeStreamEvent, Reporter } from '../events.js';
 import { msSince } from '../net/duration.js';
 import { outcome, type CheckOutcome, type ProbeSettings } from './check.js';
@@ -61,7 +62,7 @@ export class H2Run {
       const phase = e instanceof PhaseError ? e.phase : 'connect';
       throw new H2OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, s.target.url.host, timeoutMs));
     }
-    if (s.target.secure && (socket as import('node:tls').TLSSocket).alpnProtocol !== 'h2') {
+    if (s.target.secure && !(socket instanceof TLSSocket && socket.alpnProtocol === 'h2')) {
       socket.destroy();
       throw new H2OpenError(verdict('h2-not-offered', `${s.target.url.host} does not offer h2 in ALPN`));
     }

@@ -47,7 +47,7 @@ export const maxMessageCheck: Check = {
 
     let lo = small;
     let hi = max;
-    let failure = top;
+    let failure: Extract<Exchange, { ok: false }> = top;
     while (hi - lo > 1 && ctx.remaining() > 0) {
       const mid = Math.floor((lo + hi) / 2);
       const r = await attempt(mid);
@@ -58,7 +58,7 @@ export const maxMessageCheck: Check = {
       }
     }
     const exact = hi - lo === 1;
-    const fail = failure as Extract<Exchange, { ok: false }>;
+    const fail = failure;
     // A timeout is either a cap that drops silently or a path too slow for --timeout: say so.
     const how = fail.closeCode !== null ? `close ${describeCode(fail.closeCode)}`
       : fail.kind === 'timeout' ? 'no echo within --timeout (a silent cap, or a path too slow: raise --timeout to tell)' : fail.why;

@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import { hanging } from '../../text.js';
+import { isOneOf } from '../../one-of.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
 import { hang } from './hang.js';
@@ -120,14 +121,14 @@ export function parseFaultSpec(spec: string, overrides: AttrOverrides = {}): Fau
   }
   // The older spelling of the direction stays valid and means the same as stream=.
   let legacy: string | undefined;
-  if (traits.legacy?.how === 'value' && value !== undefined && (STREAMS as readonly string[]).includes(value)) {
+  if (traits.legacy?.how === 'value' && value !== undefined && isOneOf(STREAMS, value)) {
     legacy = value;
     value = undefined;
   } else if (traits.legacy?.how === 'param' && params[traits.legacy.spelling] !== undefined) {
     const old = params[traits.legacy.spelling]!;
     legacy = old;
     delete params[traits.legacy.spelling];
-    if (!(STREAMS as readonly string[]).includes(old)) throw bad(`${traits.legacy.spelling} must be both, up, down (got "${legacy}")`);
+    if (!isOneOf(STREAMS, old)) throw bad(`${traits.legacy.spelling} must be both, up, down (got "${legacy}")`);
   }
   if (legacy !== undefined && common.stream !== undefined && legacy !== common.stream) {
     throw bad(`stream=${common.stream} contradicts ${traits.legacy!.spelling === 'reset' ? 'reset=' : ''}${legacy}`);
@@ -165,8 +166,8 @@ function checkName(name: unknown, bad: (m: string) => Error): string {
 
 function checkStream(stream: unknown, traits: FaultTraits, bad: (m: string) => Error): Stream {
   if (!traits.stream) throw bad('this fault has no direction: stream= does not apply');
-  if (!(STREAMS as readonly unknown[]).includes(stream)) throw bad(`stream must be ${STREAMS.join(', ')} (got ${JSON.stringify(stream)})`);
-  return stream as Stream;
+  if (!isOneOf(STREAMS, stream)) throw bad(`stream must be ${STREAMS.join(', ')} (got ${JSON.stringify(stream)})`);
+  return stream;
 }
 
 function checkToxicity(t: unknown, text: string, bad: (m: string) => Error): number {

@@ -1,4 +1,5 @@
 import { parseHeader } from '../../net/header.js';
+import { messageOf } from '../../errors.js';
 import type { FaultKind } from './fault.js';
 import { SpecReader } from './params.js';
 
@@ -19,7 +20,7 @@ export const setHeader: FaultKind = {
     try {
       h = parseHeader(text, 'header');
     } catch (e) {
-      throw r.error((e as Error).message);
+      throw r.error(messageOf(e));
     }
     return { kind: 'set-header', spec, editUpgradeRequest: (out) => out.setHeader(h.name, h.value) };
   },
