@@ -14,6 +14,7 @@ import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } 
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
 import type { Expect } from '../connection-options.js';
+import { redactSecrets } from '../endpoint/inspect.js';
 
 export interface ClientResult {
   ok: boolean;
@@ -134,8 +135,10 @@ async function converse(
     } else {
       const r = await requestInspect(ws, o.timeoutMs);
       if (r.kind === 'value') {
-        result.report = r.value;
-        emit({ event: 'inspect', t: rel(t0), available: true, report: r.value });
+        // An endpoint started with --show-secrets sends credentials in full: mask them here too.
+        const report = o.showSecrets ? r.value : maskReport(r.value);
+        result.report = report;
+        emit({ event: 'inspect', t: rel(t0), available: true, report });
       } else if (r.kind === 'closed') {
         result.closeCode = r.code;
         return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: 'inspect' });
@@ -186,6 +189,11 @@ async function converse(
     return noEcho(talk, `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s`);
   }
   return undefined;
+}
+
+function maskReport(report: unknown): unknown {
+  const r = report as { headers?: unknown };
+  return r && Array.isArray(r.headers) ? { ...r, headers: redactSecrets(r.headers as [string, string][]) } : report;
 }
 
 /**

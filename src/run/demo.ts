@@ -1,5 +1,6 @@
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { memoryReporter, stdoutWriter, type Event, type Reporter } from '../report/reporter.js';
+import { memoryReporter, type Event, type Reporter } from '../report/reporter.js';
+import { terminalWriter } from '../report/terminal.js';
 import { reporterFor } from '../report/output.js';
 import { renderClientEvent } from '../report/client.js';
 import { renderBisectEvent } from '../report/bisect.js';
@@ -24,7 +25,7 @@ const FAULT = 'strip-upgrade';
 export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
   const timeout = timeoutMs(args);
   const t0 = performance.now();
-  const say = args.json ? () => {} : (...lines: string[]) => stdoutWriter(lines.join('\n') + '\n');
+  const say = args.json ? () => {} : (...lines: string[]) => terminalWriter()(lines.join('\n') + '\n');
   const chain: Chain = await startChain(
     { hops: Array.from({ length: HOPS }, (_, i) => ({ faults: i + 1 === FAULTY ? [FAULT] : [] })) },
     { timeoutMs: timeout },
