@@ -212,11 +212,16 @@ function interactivePrompt(queue: ActionQueue, args: ClientCommandArgs): { write
     // The prompt appears once the connection is open; until then the timeline prints as is.
     show: () => {
       if (open) return;
-      sink(`type a message and Enter to send it; ${SLASH_HELP}; Ctrl-C or Ctrl-D closes\n`);
+      sink("type a message and Enter; /help lists the commands; Ctrl-C or Ctrl-D closes\n");
       open = true;
       rl.prompt();
     },
     close: () => {
+      if (open) {
+        // The prompt goes; the close line and the result take its place.
+        readline.clearLine(out, 0);
+        readline.cursorTo(out, 0);
+      }
       open = false;
       rl.close();
       process.stdin.destroy();
