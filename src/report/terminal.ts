@@ -57,7 +57,7 @@ export function wrapLine(line: string, width: number): string[] {
   while (prefix.length + rest.length > width) {
     const room = width - prefix.length;
     let cut = rest.lastIndexOf(' ', room);
-    if (cut <= minBreak - prefix.length) cut = room;
+    if (cut < 1 || cut <= minBreak - prefix.length) cut = room;
     out.push(prefix + rest.slice(0, cut).trimEnd());
     rest = rest.slice(cut).replace(/^ +/, '');
     prefix = pad;
