@@ -68,7 +68,7 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
   const onMessage = (raw: RawData, binary: boolean) => {
     const data = toBuffer(raw);
     lastTraffic = performance.now();
-    result.messages.received++;
+    // The answer to /inspect is the endpoint's report, not a message of the conversation.
     if (inspectPending && !binary) {
       inspectPending = false;
       const report = parseInspect(data.toString('utf8'));
@@ -77,6 +77,7 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
         return;
       }
     }
+    result.messages.received++;
     emit({ event: 'received', t: rel(t0), bytes: data.length, binary, ...(binary ? { hex: data.toString('hex') } : { text: data.toString('utf8') }) });
   };
   const onPeerPing = () => {
