@@ -38,6 +38,15 @@ export function readFileArg(path: string | undefined, what: string): Buffer | un
   }
 }
 
+/** `@FILE` as typed: the error echoes the `@` too. */
+export function readAtFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError('ERR_BAD_FILE', `cannot read ${what} "@${path}": ${messageOf(e)}`);
+  }
+}
+
 /** yargs gives a string or an array for repeatable options. */
 export function list(value: unknown): string[] {
   if (value === undefined) return [];

@@ -32,9 +32,11 @@ async function main(): Promise<void> {
     .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (docs/json.md)' })
     .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
-    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase (ms, s, m)' })
+    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase: a number with ms, s, m or h (a bare number is refused, 0 aside)' })
+    .option('color', { type: 'boolean', default: true, describe: 'colour PASS/WARN/FAIL and verdicts on a terminal (--no-color: never; a non-empty NO_COLOR also turns it off)' })
     .command(commands)
-    .demandCommand(1, 'name a command: echo, client, proxy, chain, bisect, probe, watch, fault')
+    .completion('completion', 'print a bash/zsh completion script (wstrace completion >> ~/.bashrc)')
+    .demandCommand(1, `name a command: ${[...commands.map((c) => String(c.command).split(' ')[0]), 'completion'].join(', ')}`)
     .strict()
     .recommendCommands()
     .version(pkg.version)
@@ -58,11 +60,20 @@ async function main(): Promise<void> {
  * option's own check names it. Boolean flags take no value and are left alone.
  */
 function joinDashValues(argv: string[]): string[] {
-  const flags = new Set(['--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version']);
+  const flags = new Set([
+    '--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version',
+    '--color', '--no-color', '--exit-on-eof', '--show-ping-pong', '--quiet', '--verbose', '--location',
+  ]);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
+    // `-x -` (read stdin, wscat/curl's habit): yargs takes a lone "-" for an unknown argument.
+    if ((a === '-x' || a === '--execute') && next === '-') {
+      out.push('--execute=-');
+      i++;
+      continue;
+    }
     if (/^--[a-z][\w-]*$/.test(a) && !flags.has(a) && next !== undefined && /^-[^-]/.test(next) && !/^-[hV]$/.test(next)) {
       out.push(`${a}=${next}`);
       i++;
