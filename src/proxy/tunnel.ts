@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { TUNNEL_DRAIN_MS } from '../constants.js';
+import { FrameBoundaries } from '../protocol/frame-boundary.js';
+import { LiveStages } from './live-stages.js';
 
 /** `up` = client → upstream (masked frames), `down` = upstream → client. */
 export type Direction = 'up' | 'down';
@@ -13,20 +15,34 @@ export interface TunnelStats {
 }
 
 /**
- * Owns both sockets of one proxied WebSocket after the 101. Faults and the frame tap insert
- * stages (Transforms, or any Duplex) per direction before `start()`. One cleanup point: `destroy()`, reached
- * from either socket closing or erroring, from a fault, or from the proxy stopping; it emits
- * `closed` once with byte counts.
+ * Owns both sockets of one proxied WebSocket after the 101. One cleanup point: `destroy()`,
+ * reached from either socket closing or erroring, from a fault, or from the proxy stopping; it
+ * emits `closed` once with byte counts.
+ *
+ * Two ways to carry bytes, per direction:
+ * - bare (no stage): each chunk read from one socket is written to the other, reading pauses
+ *   while the other side's buffer is full. No stream in between, no per-tunnel pipe state: an
+ *   idle tunnel owns its two sockets and a handful of listeners, and a chunk costs one write.
+ *   The frame boundaries are followed (headers only, payloads skipped by count) so that a fault
+ *   added later through the control API can start on a frame boundary.
+ * - staged: faults and the frame tap insert stages (Transforms, or any Duplex) before `start()`,
+ *   and `live(dir)` gives the direction its LiveStages (the control API's insertion point). The
+ *   direction is then piped through them; a bare direction switches to staged the first time
+ *   `live(dir)` is asked for after `start()`.
  */
 export class Tunnel extends EventEmitter {
   private readonly stages: Record<Direction, Duplex[]> = { up: [], down: [] };
+  readonly #live: Partial<Record<Direction, LiveStages>> = {};
+  /** Boundaries of the bare directions, handed to their LiveStages when they switch. */
+  #frames: Partial<Record<Direction, FrameBoundaries>> = {};
   private readonly t0 = performance.now();
   private drainTimer: NodeJS.Timeout | undefined;
   private finishTimer: NodeJS.Timeout | undefined;
   private done = false;
+  #started = false;
   bytesUp = 0;
   bytesDown = 0;
-  lastActivity: Record<Direction, number> = { up: performance.now(), down: performance.now() };
+  lastActivity: Record<Direction, number> = { up: this.t0, down: this.t0 };
 
   /**
    * `finishMs`: after either side ends its stream (FIN), how long the tunnel may stay before it
@@ -38,28 +54,112 @@ export class Tunnel extends EventEmitter {
     super();
   }
 
-  /** `first` puts the stage next to the source socket (the frame tap watches the client's side). */
+  /** `first` puts the stage next to the source socket (the frame tap watches the client's side). Before `start()` only. */
   addStage(direction: Direction, stage: Duplex, position: 'first' | 'last' = 'last'): void {
     if (position === 'first') this.stages[direction].unshift(stage);
     else this.stages[direction].push(stage);
   }
 
-  /** Re-pipes client ⇄ upstream through the stages. Call once, before any data has flowed. */
+  /**
+   * The direction's live fault list, made on first use. Before `start()` it joins the stages
+   * (the faults' place: after the tap going up, before it coming down); after, a bare direction
+   * is re-routed through it, continuing from the frame boundary it had reached.
+   */
+  live(dir: Direction): LiveStages {
+    const existing = this.#live[dir];
+    if (existing) return existing;
+    const live = new LiveStages(this.#frames[dir]);
+    this.#live[dir] = live;
+    if (!this.#started) {
+      this.addStage(dir, live, dir === 'up' ? 'last' : 'first');
+      return live;
+    }
+    live.on('error', this.#onStageError);
+    this.stages[dir].push(live);
+    if (this.done) {
+      live.destroy();
+      return live;
+    }
+    const [from, to] = this.#ends(dir);
+    // After FIN there is nothing left to carry; the list stays empty and unlinked.
+    if (from.readableEnded) return live;
+    from.off('data', dir === 'up' ? this.#relayUp : this.#relayDown);
+    to.off('drain', dir === 'up' ? this.#drainUp : this.#drainDown);
+    from.off('end', dir === 'up' ? this.#endUp : this.#endDown);
+    delete this.#frames[dir];
+    from.on('data', dir === 'up' ? this.#countUp : this.#countDown);
+    from.once('end', dir === 'up' ? this.#endedClient : this.#endedUpstream);
+    from.pipe(live).pipe(to);
+    return live;
+  }
+
+  /** Re-pipes client ⇄ upstream, through the stages where there are any. Call once, before any data has flowed. */
   start(): void {
     const { client, upstream } = this;
     client.unpipe(upstream);
     upstream.unpipe(client);
-    client.on('data', (c: Buffer) => this.activity('up', c.length));
-    upstream.on('data', (c: Buffer) => this.activity('down', c.length));
-    chain(client, this.stages.up, upstream);
-    chain(upstream, this.stages.down, client);
-    for (const s of [...this.stages.up, ...this.stages.down]) s.on('error', (err: Error) => this.destroy(`stage error: ${err.message}`));
-    client.on('error', (err: Error) => this.destroy(`client error: ${err.message}`));
-    upstream.on('error', (err: Error) => this.destroy(`upstream error: ${err.message}`));
-    client.on('close', () => this.halfGone('client closed'));
-    upstream.on('close', () => this.halfGone('upstream closed'));
-    client.once('end', () => this.ended('client'));
-    upstream.once('end', () => this.ended('upstream'));
+    // A tunnel with stages in one direction (the tap, a fault) gets its live list in both, so
+    // the control API never has to splice into a running chain of pipes.
+    if (this.stages.up.length || this.stages.down.length) {
+      this.live('up');
+      this.live('down');
+    }
+    this.#started = true;
+    for (const dir of ['up', 'down'] as const) {
+      const [from, to] = this.#ends(dir);
+      if (this.stages[dir].length) {
+        from.on('data', dir === 'up' ? this.#countUp : this.#countDown);
+        from.once('end', dir === 'up' ? this.#endedClient : this.#endedUpstream);
+        chain(from, this.stages[dir], to);
+        for (const s of this.stages[dir]) s.on('error', this.#onStageError);
+      } else {
+        this.#frames[dir] = new FrameBoundaries();
+        from.on('data', dir === 'up' ? this.#relayUp : this.#relayDown);
+        to.on('drain', dir === 'up' ? this.#drainUp : this.#drainDown);
+        from.once('end', dir === 'up' ? this.#endUp : this.#endDown);
+        // unpipe() paused the socket, and a 'data' listener does not resume a paused stream.
+        from.resume();
+      }
+    }
+    client.on('error', this.#onClientError);
+    upstream.on('error', this.#onUpstreamError);
+    client.on('close', this.#onClientClose);
+    upstream.on('close', this.#onUpstreamClose);
+  }
+
+  #ends(dir: Direction): [Duplex, Duplex] {
+    return dir === 'up' ? [this.client, this.upstream] : [this.upstream, this.client];
+  }
+
+  // One listener of each kind per socket, as fields: the same functions are added and removed.
+  readonly #relayUp = (c: Buffer): void => this.#relay('up', c);
+  readonly #relayDown = (c: Buffer): void => this.#relay('down', c);
+  readonly #drainUp = (): void => void this.client.resume();
+  readonly #drainDown = (): void => void this.upstream.resume();
+  readonly #endUp = (): void => this.#passEnd('up');
+  readonly #endDown = (): void => this.#passEnd('down');
+  readonly #countUp = (c: Buffer): void => this.activity('up', c.length);
+  readonly #countDown = (c: Buffer): void => this.activity('down', c.length);
+  readonly #endedClient = (): void => this.ended('client');
+  readonly #endedUpstream = (): void => this.ended('upstream');
+  readonly #onStageError = (err: Error): void => this.destroy(`stage error: ${err.message}`);
+  readonly #onClientError = (err: Error): void => this.destroy(`client error: ${err.message}`);
+  readonly #onUpstreamError = (err: Error): void => this.destroy(`upstream error: ${err.message}`);
+  readonly #onClientClose = (): void => this.halfGone('client closed');
+  readonly #onUpstreamClose = (): void => this.halfGone('upstream closed');
+
+  #relay(dir: Direction, chunk: Buffer): void {
+    this.#frames[dir]?.advance(chunk);
+    const [from, to] = this.#ends(dir);
+    if (!to.write(chunk)) from.pause();
+    this.activity(dir, chunk.length);
+  }
+
+  /** A bare direction's source sent FIN: pass it on once what was written is flushed, as pipe() does. */
+  #passEnd(dir: Direction): void {
+    const [, to] = this.#ends(dir);
+    to.end();
+    this.ended(dir === 'up' ? 'client' : 'upstream');
   }
 
   private ended(side: 'client' | 'upstream'): void {
@@ -75,7 +175,7 @@ export class Tunnel extends EventEmitter {
   }
 
   /**
-   * One side is gone. After a clean FIN the pipe ends the other side once the stages have
+   * One side is gone. After a clean FIN the other side is ended once the stages have
    * flushed; give that TUNNEL_DRAIN_MS. A side that vanished without FIN is a reset: pass it on.
    */
   private halfGone(reason: string): void {
