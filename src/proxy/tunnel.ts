@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { TUNNEL_DRAIN_MS } from '../constants.js';
 import { FrameBoundaries } from '../protocol/frame-boundary.js';
@@ -14,10 +13,49 @@ export interface TunnelStats {
   reason: string;
 }
 
+type ActivityListener = (dir: Direction, bytes: number) => void;
+type ClosedListener = (stats: TunnelStats) => void;
+
+/** The tunnel a socket belongs to, set on both sockets: the socket listeners below are shared by every tunnel. */
+const kTunnel = Symbol('wstrace.tunnel');
+type Owned = Duplex & { [kTunnel]?: Tunnel };
+const owner = (socket: Duplex): Tunnel => (socket as Owned)[kTunnel]!;
+const dirOf = (t: Tunnel, socket: Duplex): Direction => (socket === t.client ? 'up' : 'down');
+
+// One function each for every tunnel (a closure per tunnel per event cost ~0.8 KiB an idle tunnel).
+function onRelay(this: Duplex, chunk: Buffer): void {
+  owner(this).relay(dirOf(owner(this), this), chunk);
+}
+/** `this`: the side that drained; resume the side that writes into it. */
+function onDrain(this: Duplex): void {
+  const t = owner(this);
+  (this === t.client ? t.upstream : t.client).resume();
+}
+function onRelayEnd(this: Duplex): void {
+  owner(this).passEnd(dirOf(owner(this), this));
+}
+function onCount(this: Duplex, chunk: Buffer): void {
+  owner(this).activity(dirOf(owner(this), this), chunk.length);
+}
+function onEnded(this: Duplex): void {
+  const t = owner(this);
+  t.ended(this === t.client ? 'client' : 'upstream');
+}
+function onSocketError(this: Duplex, err: Error): void {
+  const t = owner(this);
+  t.destroy(`${this === t.client ? 'client' : 'upstream'} error: ${err.message}`);
+}
+function onSocketClose(this: Duplex): void {
+  const t = owner(this);
+  t.halfGone(`${this === t.client ? 'client' : 'upstream'} closed`);
+}
+
 /**
  * Owns both sockets of one proxied WebSocket after the 101. One cleanup point: `destroy()`,
  * reached from either socket closing or erroring, from a fault, or from the proxy stopping; it
- * emits `closed` once with byte counts.
+ * tells its `closed` listeners once, with byte counts. Not an EventEmitter: two listener lists
+ * ('activity', 'closed') are all it needs, and an emitter's table cost more than the rest of an
+ * idle tunnel's own state.
  *
  * Two ways to carry bytes, per direction:
  * - bare (no stage): each chunk read from one socket is written to the other, reading pauses
@@ -30,7 +68,7 @@ export interface TunnelStats {
  *   direction is then piped through them; a bare direction switches to staged the first time
  *   `live(dir)` is asked for after `start()`.
  */
-export class Tunnel extends EventEmitter {
+export class Tunnel {
   private readonly stages: Record<Direction, Duplex[]> = { up: [], down: [] };
   readonly #live: Partial<Record<Direction, LiveStages>> = {};
   /** Boundaries of the bare directions, handed to their LiveStages when they switch. */
@@ -42,7 +80,6 @@ export class Tunnel extends EventEmitter {
   #started = false;
   bytesUp = 0;
   bytesDown = 0;
-  lastActivity: Record<Direction, number> = { up: this.t0, down: this.t0 };
 
   /**
    * `finishMs`: after either side ends its stream (FIN), how long the tunnel may stay before it
@@ -50,8 +87,29 @@ export class Tunnel extends EventEmitter {
    * would otherwise keep both sockets forever, and Node reports data arriving with an RST as a
    * normal end on a half-open socket, so a reset client looks the same.
    */
+  #onActivity: ActivityListener[] | undefined;
+  #onClosed: ClosedListener[] | undefined;
+
   constructor(readonly client: Duplex, readonly upstream: Duplex, private readonly finishMs = TUNNEL_DRAIN_MS) {
-    super();
+    (client as Owned)[kTunnel] = this;
+    (upstream as Owned)[kTunnel] = this;
+  }
+
+  on(_event: 'activity', fn: ActivityListener): this {
+    (this.#onActivity ??= []).push(fn);
+    return this;
+  }
+
+  off(_event: 'activity', fn: ActivityListener): this {
+    const i = this.#onActivity?.indexOf(fn) ?? -1;
+    if (i >= 0) this.#onActivity!.splice(i, 1);
+    return this;
+  }
+
+  /** Runs once, when the tunnel is destroyed (like an emitter's once: not if it already was). */
+  once(_event: 'closed', fn: ClosedListener): this {
+    (this.#onClosed ??= []).push(fn);
+    return this;
   }
 
   /** `first` puts the stage next to the source socket (the frame tap watches the client's side). Before `start()` only. */
@@ -74,7 +132,7 @@ export class Tunnel extends EventEmitter {
       this.addStage(dir, live, dir === 'up' ? 'last' : 'first');
       return live;
     }
-    live.on('error', this.#onStageError);
+    live.on('error', this.#stageError());
     this.stages[dir].push(live);
     if (this.done) {
       live.destroy();
@@ -83,12 +141,12 @@ export class Tunnel extends EventEmitter {
     const [from, to] = this.#ends(dir);
     // After FIN there is nothing left to carry; the list stays empty and unlinked.
     if (from.readableEnded) return live;
-    from.off('data', dir === 'up' ? this.#relayUp : this.#relayDown);
-    to.off('drain', dir === 'up' ? this.#drainUp : this.#drainDown);
-    from.off('end', dir === 'up' ? this.#endUp : this.#endDown);
+    from.off('data', onRelay);
+    to.off('drain', onDrain);
+    from.off('end', onRelayEnd);
     delete this.#frames[dir];
-    from.on('data', dir === 'up' ? this.#countUp : this.#countDown);
-    from.once('end', dir === 'up' ? this.#endedClient : this.#endedUpstream);
+    from.on('data', onCount);
+    from.once('end', onEnded);
     from.pipe(live).pipe(to);
     return live;
   }
@@ -108,47 +166,36 @@ export class Tunnel extends EventEmitter {
     for (const dir of ['up', 'down'] as const) {
       const [from, to] = this.#ends(dir);
       if (this.stages[dir].length) {
-        from.on('data', dir === 'up' ? this.#countUp : this.#countDown);
-        from.once('end', dir === 'up' ? this.#endedClient : this.#endedUpstream);
+        from.on('data', onCount);
+        from.once('end', onEnded);
         chain(from, this.stages[dir], to);
-        for (const s of this.stages[dir]) s.on('error', this.#onStageError);
+        for (const s of this.stages[dir]) s.on('error', this.#stageError());
       } else {
         this.#frames[dir] = new FrameBoundaries();
-        from.on('data', dir === 'up' ? this.#relayUp : this.#relayDown);
-        to.on('drain', dir === 'up' ? this.#drainUp : this.#drainDown);
-        from.once('end', dir === 'up' ? this.#endUp : this.#endDown);
+        from.on('data', onRelay);
+        to.on('drain', onDrain);
+        from.once('end', onRelayEnd);
         // unpipe() paused the socket, and a 'data' listener does not resume a paused stream.
         from.resume();
       }
     }
-    client.on('error', this.#onClientError);
-    upstream.on('error', this.#onUpstreamError);
-    client.on('close', this.#onClientClose);
-    upstream.on('close', this.#onUpstreamClose);
+    for (const socket of [client, upstream]) {
+      socket.on('error', onSocketError);
+      socket.on('close', onSocketClose);
+    }
+  }
+
+  #stageErrorFn: ((err: Error) => void) | undefined;
+  #stageError(): (err: Error) => void {
+    return (this.#stageErrorFn ??= (err: Error) => this.destroy(`stage error: ${err.message}`));
   }
 
   #ends(dir: Direction): [Duplex, Duplex] {
     return dir === 'up' ? [this.client, this.upstream] : [this.upstream, this.client];
   }
 
-  // One listener of each kind per socket, as fields: the same functions are added and removed.
-  readonly #relayUp = (c: Buffer): void => this.#relay('up', c);
-  readonly #relayDown = (c: Buffer): void => this.#relay('down', c);
-  readonly #drainUp = (): void => void this.client.resume();
-  readonly #drainDown = (): void => void this.upstream.resume();
-  readonly #endUp = (): void => this.#passEnd('up');
-  readonly #endDown = (): void => this.#passEnd('down');
-  readonly #countUp = (c: Buffer): void => this.activity('up', c.length);
-  readonly #countDown = (c: Buffer): void => this.activity('down', c.length);
-  readonly #endedClient = (): void => this.ended('client');
-  readonly #endedUpstream = (): void => this.ended('upstream');
-  readonly #onStageError = (err: Error): void => this.destroy(`stage error: ${err.message}`);
-  readonly #onClientError = (err: Error): void => this.destroy(`client error: ${err.message}`);
-  readonly #onUpstreamError = (err: Error): void => this.destroy(`upstream error: ${err.message}`);
-  readonly #onClientClose = (): void => this.halfGone('client closed');
-  readonly #onUpstreamClose = (): void => this.halfGone('upstream closed');
-
-  #relay(dir: Direction, chunk: Buffer): void {
+  /** @internal a bare direction's chunk (the shared socket listeners call these). */
+  relay(dir: Direction, chunk: Buffer): void {
     this.#frames[dir]?.advance(chunk);
     const [from, to] = this.#ends(dir);
     if (!to.write(chunk)) from.pause();
@@ -156,29 +203,28 @@ export class Tunnel extends EventEmitter {
   }
 
   /** A bare direction's source sent FIN: pass it on once what was written is flushed, as pipe() does. */
-  #passEnd(dir: Direction): void {
+  passEnd(dir: Direction): void {
     const [, to] = this.#ends(dir);
     to.end();
     this.ended(dir === 'up' ? 'client' : 'upstream');
   }
 
-  private ended(side: 'client' | 'upstream'): void {
+  ended(side: 'client' | 'upstream'): void {
     if (this.done) return;
     this.finishTimer ??= setTimeout(() => this.destroy(`${side} ended its stream; the tunnel did not finish within ${this.finishMs} ms`), this.finishMs);
   }
 
-  private activity(dir: Direction, n: number): void {
+  activity(dir: Direction, n: number): void {
     if (dir === 'up') this.bytesUp += n;
     else this.bytesDown += n;
-    this.lastActivity[dir] = performance.now();
-    this.emit('activity', dir, n);
+    if (this.#onActivity) for (const fn of [...this.#onActivity]) fn(dir, n);
   }
 
   /**
    * One side is gone. After a clean FIN the other side is ended once the stages have
    * flushed; give that TUNNEL_DRAIN_MS. A side that vanished without FIN is a reset: pass it on.
    */
-  private halfGone(reason: string): void {
+  halfGone(reason: string): void {
     if (this.done) return;
     const gone = this.client.closed ? this.client : this.upstream;
     const other = gone === this.client ? this.upstream : this.client;
@@ -199,8 +245,12 @@ export class Tunnel extends EventEmitter {
     this.upstream.destroy();
     for (const s of [...this.stages.up, ...this.stages.down]) s.destroy();
     const stats: TunnelStats = { bytesUp: this.bytesUp, bytesDown: this.bytesDown, durationMs: Math.round(performance.now() - this.t0), reason };
-    this.emit('closed', stats);
+    const listeners = this.#onClosed ?? [];
+    this.#onClosed = undefined;
+    this.#onActivity = undefined;
+    for (const fn of listeners) fn(stats);
   }
+
 }
 
 function chain(from: Duplex, stages: Duplex[], to: Duplex): void {
