@@ -35,8 +35,12 @@ function onDrain(this: Duplex): void {
 function onRelayEnd(this: Duplex): void {
   owner(this).passEnd(dirOf(owner(this), this));
 }
+/** A staged direction's source: count, and show the client's chunks to the up observer before the stages see them. */
 function onCount(this: Duplex, chunk: Buffer): void {
-  owner(this).activity(dirOf(owner(this), this), chunk.length);
+  const t = owner(this);
+  const dir = dirOf(t, this);
+  if (dir === 'up') t.seeUp(chunk);
+  t.activity(dir, chunk.length);
 }
 function onEnded(this: Duplex): void {
   const t = owner(this);
@@ -88,6 +92,8 @@ export class Tunnel {
    * would otherwise keep both sockets forever, and Node reports data arriving with an RST as a
    * normal end on a half-open socket, so a reset client looks the same.
    */
+  /** Per direction, what sees every chunk on the client's side of the stages (the frame tap). */
+  readonly #observers: Partial<Record<Direction, (chunk: Buffer) => void>> = {};
   #onActivity: ActivityListener[] | undefined;
   #onClosed: ClosedListener[] | undefined;
 
@@ -111,6 +117,15 @@ export class Tunnel {
   once(_event: 'closed', fn: ClosedListener): this {
     (this.#onClosed ??= []).push(fn);
     return this;
+  }
+
+  /**
+   * `fn` sees every chunk of `dir` on the client's side of any stage: going up, as the client
+   * sent it (before a fault's stage sees it, so a fault's reaction comes after it); coming down,
+   * as the client gets it. In a bare direction it sees the chunk right after it was written on. Adds no stream layer: a tunnel with only observers stays bare. Before `start()` only.
+   */
+  observe(dir: Direction, fn: (chunk: Buffer) => void): void {
+    this.#observers[dir] = fn;
   }
 
   /** `first` puts the stage next to the source socket (the frame tap watches the client's side). Before `start()` only. */
@@ -148,6 +163,8 @@ export class Tunnel {
     delete this.#frames[dir];
     from.on('data', onCount);
     from.once('end', onEnded);
+    const seeDown = this.#observers.down;
+    if (dir === 'down' && seeDown) live.on('data', seeDown);
     from.pipe(live).pipe(to);
     return live;
   }
@@ -169,6 +186,8 @@ export class Tunnel {
       if (this.stages[dir].length) {
         from.on('data', onCount);
         from.once('end', onEnded);
+        const seeDown = this.#observers.down;
+        if (dir === 'down' && seeDown) this.stages.down.at(-1)!.on('data', seeDown);
         chain(from, this.stages[dir], to);
         for (const s of this.stages[dir]) s.on('error', this.#stageError());
       } else {
@@ -202,7 +221,13 @@ export class Tunnel {
     this.#frames[dir]?.advance(chunk);
     const [from, to] = this.#ends(dir);
     if (!to.write(chunk)) from.pause();
+    this.#observers[dir]?.(chunk);
     this.activity(dir, chunk.length);
+  }
+
+  /** @internal */
+  seeUp(chunk: Buffer): void {
+    this.#observers.up?.(chunk);
   }
 
   /** A bare direction's source sent FIN: pass it on once what was written is flushed, as pipe() does. */
