@@ -47,11 +47,25 @@ async function main(): Promise<void> {
       throw msg ? new InputError('ERR_USAGE', msg) : err;
     })
     .exitProcess(false);
+  // yargs renders the whole help text right after it starts a command's handler, to have it at
+  // hand for a later showHelp(). We never show help after a handler ran (errors are one line),
+  // and that render (cliui, wrap-ansi, string-width) cost 40-80 ms of every one-shot run.
+  // getInternalMethods() is yargs' own hook, undocumented: if it goes, help is rendered again.
+  if (!wantsHelp(args)) {
+    const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+    if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
+  }
   try {
     await cli.parseAsync();
   } catch (err) {
     reportFatal(undefined, err, args);
   }
+}
+
+/** Help is printed for -h/--help anywhere before a `--` (yargs' own rule). */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 /**
