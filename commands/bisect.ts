@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { BisectCommandArgs } from '../src/run/bisect.js';
-import { withConnectionOptions } from '../src/connection-options.js';
-import { CHECK_LIMIT_OPTIONS } from '../src/probe/limits.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { BisectCommandArgs } from '../src/cli/run/bisect.js';
+import { withConnectionOptions } from '../src/cli/connection-options.js';
+import { CHECK_LIMIT_OPTIONS } from '../src/cli/probe-limits.js';
 import { LONG_CHECKS, QUICK_CHECKS } from '../src/probe/catalog.js';
 
 export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
@@ -24,7 +24,7 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
       .example('$0 bisect ws://lb:80/ws ws://app:9000/ws --repeat 10', 'find a flaky member of a pool')
       .example('$0 bisect ws://edge/ws ws://nginx/ws ws://app/ws --check idle-timeout --max-wait 90s', 'which hop cuts idle connections, and at what age?') as Argv<BisectCommandArgs>,
   handler: async (args) => {
-    const { runBisectCommand } = await import('../src/run/bisect.js');
+    const { runBisectCommand } = await import('../src/cli/run/bisect.js');
     await runBisectCommand(args);
   },
 };

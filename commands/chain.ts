@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { faultHelpMiddleware, type GlobalArgs } from '../src/cli-options.js';
-import type { ChainCommandArgs } from '../src/run/chain.js';
+import { faultHelpMiddleware, type GlobalArgs } from '../src/cli/options.js';
+import type { ChainCommandArgs } from '../src/cli/run/chain.js';
 
 export const chainCommand: CommandModule<GlobalArgs, ChainCommandArgs> = {
   command: 'chain [file]',
@@ -20,7 +20,7 @@ export const chainCommand: CommandModule<GlobalArgs, ChainCommandArgs> = {
       .example('$0 chain --hops 3 --fault 2:strip-upgrade', 'three hops; the middle one drops Upgrade/Connection')
       .example('$0 chain fixtures/nginx-idle-60s.json --json', 'a real case from the catalogue, NDJSON') as Argv<ChainCommandArgs>,
   handler: async (args) => {
-    const { runChainCommand } = await import('../src/run/chain.js');
+    const { runChainCommand } = await import('../src/cli/run/chain.js');
     await runChainCommand(args);
   },
 };

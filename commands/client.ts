@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { ClientCommandArgs } from '../src/run/client.js';
-import { withConnectionOptions } from '../src/connection-options.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { ClientCommandArgs } from '../src/cli/run/client.js';
+import { withConnectionOptions } from '../src/cli/connection-options.js';
 
 export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
   command: 'client [url]',
@@ -31,7 +31,7 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
       .example('$0 client wss://example.test/ws --count 5 --interval 1s --json', 'five echoes, NDJSON')
       .example('$0 client ws://127.0.0.1:8080/echo --concurrency 50 --pipeline 8 --size 1k --duration 10s', 'load: 50 connections, 8 in flight each, for 10 s') as Argv<ClientCommandArgs>,
   handler: async (args) => {
-    const { runClientCommand } = await import('../src/run/client.js');
+    const { runClientCommand } = await import('../src/cli/run/client.js');
     await runClientCommand(args);
   },
 };

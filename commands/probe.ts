@@ -1,8 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { ProbeCommandArgs } from '../src/run/probe.js';
-import { withConnectionOptions } from '../src/connection-options.js';
-import { CHECK_LIMIT_OPTIONS } from '../src/probe/limits.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { ProbeCommandArgs } from '../src/cli/run/probe.js';
+import { withConnectionOptions } from '../src/cli/connection-options.js';
+import { CHECK_LIMIT_OPTIONS } from '../src/cli/probe-limits.js';
 import { LONG_CHECKS, QUICK_CHECKS, checkListMiddleware } from '../src/probe/catalog.js';
 
 export const probeCommand: CommandModule<GlobalArgs, ProbeCommandArgs> = {
@@ -20,7 +20,7 @@ export const probeCommand: CommandModule<GlobalArgs, ProbeCommandArgs> = {
       .example('$0 probe ws://127.0.0.1:9000/echo --check idle-timeout --keepalive 20s --max-wait 90s', 'find a hop\'s idle timeout; do pings keep it alive?')
       .example('$0 probe wss://example.test/ws --all --json', 'every check, NDJSON') as Argv<ProbeCommandArgs>,
   handler: async (args) => {
-    const { runProbeCommand } = await import('../src/run/probe.js');
+    const { runProbeCommand } = await import('../src/cli/run/probe.js');
     await runProbeCommand(args);
   },
 };

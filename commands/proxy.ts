@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { faultHelpMiddleware, type GlobalArgs } from '../src/cli-options.js';
-import type { ProxyCommandArgs } from '../src/run/proxy.js';
+import { faultHelpMiddleware, type GlobalArgs } from '../src/cli/options.js';
+import type { ProxyCommandArgs } from '../src/cli/run/proxy.js';
 
 export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
   command: 'proxy',
@@ -23,7 +23,7 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
       .example('$0 proxy --target ws://127.0.0.1:8080 --name edge', 'one hop in front of the echo endpoint')
       .example('$0 proxy --target ws://127.0.0.1:8080 --fault strip-upgrade', 'behave like a proxy that drops Upgrade/Connection') as Argv<ProxyCommandArgs>,
   handler: async (args) => {
-    const { runProxyCommand } = await import('../src/run/proxy.js');
+    const { runProxyCommand } = await import('../src/cli/run/proxy.js');
     await runProxyCommand(args);
   },
 };

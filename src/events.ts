@@ -12,8 +12,9 @@ import type { Phase } from './diagnose/errors.js';
 import type { TraceChange, TracePoint } from './protocol/hop-trace.js';
 import type { HandshakeReport } from './endpoint/inspect.js';
 import type { HopTrace } from './client/trace.js';
-import type { Expect } from './connection-options.js';
+import type { Expect } from './connection.js';
 import type { SocketAddress } from './net/sockets.js';
+import type { PhaseDetail } from './client/phase.js';
 import type { BisectResult, Break, CheckBisectResult, HopResult, Strategy } from './bisect/types.js';
 import type { FaultChange, FaultInfo } from './proxy/hop-faults.js';
 import type { HopInfo } from './control/types.js';
@@ -87,61 +88,7 @@ export interface HopsEvent {
 /** The client's phases (`echo` names a failure during the echoes; no `phase` event carries it). */
 export type PhaseName = Phase;
 
-/** What a phase learned, per phase (see docs/json.md); every field optional so one shape serves all phases. */
-export interface PhaseDetail {
-  // resolve
-  host?: string;
-  address?: string;
-  family?: string;
-  by?: string;
-  connectTo?: string;
-  // connect: both ends (null over a unix socket, which has `path`); through a forward proxy,
-  // resolve and connect are the proxy's and add proxy and source
-  peer?: SocketAddress | null;
-  local?: SocketAddress | null;
-  path?: string;
-  proxy?: string;
-  source?: string;
-  // proxy
-  scheme?: string;
-  request?: string;
-  status?: number | null;
-  tls?: string;
-  // tls
-  protocol?: string | null;
-  cipher?: string | undefined;
-  subject?: string | null;
-  issuer?: string | null;
-  authorized?: boolean;
-  alpn?: string | null;
-  servername?: string;
-  clientCert?: boolean;
-  // settings (HTTP/2)
-  http?: string | null;
-  enableConnectProtocol?: boolean;
-  maxConcurrentStreams?: number | null;
-  initialWindowSize?: number | null;
-  maxFrameSize?: number | null;
-  headerTableSize?: number | null;
-  // redirect
-  from?: string;
-  location?: string;
-  to?: string;
-  // upgrade
-  statusText?: string;
-  endpoint?: string | null;
-  headers?: [string, string][];
-  // open
-  subprotocol?: string | null;
-  extensions?: string | null;
-  expect?: Expect | null;
-  expectWhy?: string;
-  // close
-  code?: number;
-  reason?: string;
-  answered?: boolean;
-  skipped?: boolean;
-}
+export type { PhaseDetail };
 
 export interface PhaseEvent extends PhaseDetail {
   event: 'phase';

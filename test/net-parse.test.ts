@@ -5,7 +5,7 @@ import { formatBytes, parseBytes } from '../src/net/size.js';
 import { formatHostPort, parsePort, parseWsUrl } from '../src/net/url.js';
 import { upstreamOf } from '../src/proxy/upstream.js';
 import { headerTokens, isToken, pairRawHeaders, parseHeader } from '../src/net/header.js';
-import { headersFrom, timeoutMs } from '../src/cli-options.js';
+import { headersFrom, timeoutMs } from '../src/cli/options.js';
 import { InputError } from '../src/errors.js';
 
 /** An input error with this code whose message quotes the offending value. */

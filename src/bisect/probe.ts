@@ -1,6 +1,6 @@
 import { runClient } from '../client/run.js';
 import { HOP_HEADER } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { VerdictCode } from '../diagnose/catalogue.js';
 import { memoryReporter, type HttpAnswer } from '../events.js';
 import { isViaEntry, type ViaEntry } from '../protocol/via.js';

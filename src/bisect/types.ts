@@ -1,4 +1,4 @@
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
 import type { CheckStatus } from '../probe/check.js';
 import type { TraceChange, TraceField } from '../protocol/hop-trace.js';

@@ -3,7 +3,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { deadlineError, type Phase } from '../diagnose/errors.js';
-import type { PhaseDetail } from '../events.js';
+import type { PhaseDetail } from './phase.js';
 import { localEnd, remoteEnd } from '../net/sockets.js';
 import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
 import { proxyUnreachableVerdict, VerdictError } from '../diagnose/proxy.js';

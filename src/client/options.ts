@@ -1,8 +1,8 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MESSAGE, DEFAULT_TIMEOUT_MS } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { WsTarget } from '../net/url.js';
 
-/** One client run: the shared connection settings (src/connection-options.ts) plus the client's own. */
+/** One client run: the shared connection settings (src/connection.ts) plus the client's own. */
 export interface ClientOptions extends Partial<Connection> {
   target: WsTarget;
   /** Per-phase deadline, ms. */

@@ -4,14 +4,9 @@ import { InputError } from '../errors.js';
 import { makePayload, roundTrip } from '../client/exchange.js';
 import { encodeFrame } from '../protocol/frame-encoder.js';
 import { outcome, type CheckOutcome } from './check.js';
-import type { H2Run } from './h2.js';
+import type { H2Check } from './h2.js';
 import { checkInfo } from './catalog.js';
 
-/** A check of `probe --http 2`: the HTTP/2 side of a WebSocket path (RFC 8441). */
-export interface H2Check {
-  readonly name: string;
-  run(run: H2Run): Promise<CheckOutcome>;
-}
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 /** WebSockets opened at once on one connection by h2-multiplex. */

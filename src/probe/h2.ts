@@ -12,7 +12,6 @@ import type { ProbeStreamEvent, Reporter } from '../events.js';
 import { msSince } from '../net/duration.js';
 import { outcome, type CheckOutcome, type ProbeSettings } from './check.js';
 import { checkEvent, failVerdict, type CheckRow } from './run.js';
-import { H2_CHECKS, type H2Check } from './h2-checks.js';
 
 /** One h2 connection of a check, with the SETTINGS it got; every WebSocket opened on it is tracked. */
 export interface H2Conn {
@@ -34,6 +33,12 @@ export class H2OpenError extends Error {
  * The owner of every h2 connection one check opens (TLS with ALPN h2, or h2c): `dispose()` closes
  * the WebSockets with a close handshake bounded by the deadline, then the sessions.
  */
+/** A check of `probe --http 2` (src/probe/h2-checks.ts): the HTTP/2 side of a WebSocket path (RFC 8441). */
+export interface H2Check {
+  readonly name: string;
+  run(run: H2Run): Promise<CheckOutcome>;
+}
+
 export class H2Run {
   readonly #sessions = new Set<ClientHttp2Session>();
   readonly #sockets = new Set<WebSocket>();

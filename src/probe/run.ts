@@ -8,7 +8,7 @@
  * Rows are reported in registry order as soon as they and the rows before them are done.
  */
 import { ENDPOINT_HEADER } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { identify } from '../diagnose/identify.js';
 import { messageOf, WstraceError } from '../errors.js';

@@ -1,6 +1,6 @@
 import type { Pattern } from './patterns.js';
 import type { WsTarget } from '../net/url.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 
 /** How a held connection ended. */
 export type DropCause =

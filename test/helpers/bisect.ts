@@ -17,7 +17,7 @@ export type { Ev };
 import { startChain, type Chain } from '../../src/chain/index.js';
 
 export const ROOT = REPO_ROOT;
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 
 export interface Run {

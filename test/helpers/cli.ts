@@ -1,5 +1,5 @@
 /**
- * Drives the real `wstrace` binary (dist/src/cli.js) the way a user does: one-shot commands
+ * Drives the real `wstrace` binary (dist/src/cli/main.js) the way a user does: one-shot commands
  * run to exit under a hard deadline; servers are started, awaited until their first
  * `listening` line, and stopped with SIGINT, which must make them exit BY THEMSELVES (a leaked
  * socket or timer shows up as a process that does not exit). Every child is registered with the
@@ -9,14 +9,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
-import { escapeControls } from '../../src/fatal.js';
+import { escapeControls } from '../../src/cli/fatal.js';
 import { REPO_ROOT } from './repo-root.js';
 import { parseEvents, type Ev } from './json-events.js';
 
 export type { Ev };
 
 export { REPO_ROOT };
-export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export interface CliResult {
   /** The arguments it ran with. */

@@ -1,4 +1,4 @@
-import type { Reporter, StoppedEvent } from './events.js';
+import type { Reporter, StoppedEvent } from '../events.js';
 
 export interface Running {
   close(): Promise<void>;

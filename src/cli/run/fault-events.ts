@@ -1,5 +1,5 @@
-import { stamp } from '../report/format.js';
-import type { FaultChangeEvent } from '../events.js';
+import { stamp } from '../../report/format.js';
+import type { FaultChangeEvent } from '../../events.js';
 
 /** How a change to a hop's faults reads in `proxy`'s and `chain`'s human output. */
 export function renderFaultChange(c: FaultChangeEvent): string[] {

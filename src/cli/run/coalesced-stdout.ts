@@ -1,4 +1,4 @@
-import type { Writer } from '../report/reporter.js';
+import type { Writer } from '../../report/reporter.js';
 
 /** Flush at once past this many characters pending. */
 const FLUSH_AT = 64 * 1024;

@@ -1,10 +1,10 @@
-import { InputError } from '../errors.js';
-import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { reporterFor } from '../report/output.js';
-import { table } from '../report/format.js';
-import type { FaultCommandEvent } from '../events.js';
-import { FaultApiClient, FaultApiError } from '../control/api-client.js';
-import type { HopInfo } from '../control/types.js';
+import { InputError } from '../../errors.js';
+import { timeoutMs, type GlobalArgs } from '../options.js';
+import { reporterFor } from '../../report/output.js';
+import { table } from '../../report/format.js';
+import type { FaultCommandEvent } from '../../events.js';
+import { FaultApiClient, FaultApiError } from '../../control/api-client.js';
+import type { HopInfo } from '../../control/types.js';
 
 export interface FaultCommandArgs extends GlobalArgs {
   action: 'ls' | 'add' | 'rm' | 'reset';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { InputError, messageOf } from './errors.js';
-import { parseHeader } from './net/header.js';
-import { parseDuration } from './net/duration.js';
+import { InputError, messageOf } from '../errors.js';
+import { parseHeader } from '../net/header.js';
+import { parseDuration } from '../net/duration.js';
 import type { Level } from 'pino';
 
 /** Options every command takes. */
@@ -112,7 +112,7 @@ export function refuseEmpty(option: string, why: string, argv: string[] = proces
  */
 export async function faultHelpMiddleware(argv: { fault?: string[] }): Promise<void> {
   if (!argv.fault?.includes('help')) return;
-  const { faultHelp } = await import('./proxy/faults/registry.js');
+  const { faultHelp } = await import('../proxy/faults/registry.js');
   process.stdout.write(`${faultHelp(process.stdout.columns || Number(process.env.COLUMNS) || 80)}\n`);
   process.exit(0);
 }

@@ -1,16 +1,16 @@
-import { InputError } from '../errors.js';
-import { list, readPemArg, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
-import { parseHost } from '../net/listen.js';
-import { isToken } from '../net/header.js';
-import { parseBytes } from '../net/size.js';
-import { parsePort } from '../net/url.js';
-import { parseName } from '../net/header.js';
-import { parseListen } from '../net/listen.js';
-import { createLogger } from '../log.js';
-import { reporterFor } from '../report/output.js';
-import { startEcho } from '../endpoint/server.js';
+import { InputError } from '../../errors.js';
+import { list, readPemArg, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../options.js';
+import { parseHost } from '../../net/listen.js';
+import { isToken } from '../../net/header.js';
+import { parseBytes } from '../../net/size.js';
+import { parsePort } from '../../net/url.js';
+import { parseName } from '../../net/header.js';
+import { parseListen } from '../../net/listen.js';
+import { createLogger } from '../logger.js';
+import { reporterFor } from '../../report/output.js';
+import { startEcho } from '../../endpoint/server.js';
 import { serveUntilSignal } from '../serve.js';
-import { nativeAddons } from '../endpoint/addons.js';
+import { nativeAddons } from '../../endpoint/addons.js';
 
 export interface EchoCommandArgs extends GlobalArgs {
   host: string;

@@ -1,13 +1,13 @@
-import { InputError } from '../errors.js';
-import { timeoutMs, typed } from '../cli-options.js';
+import { InputError } from '../../errors.js';
+import { timeoutMs, typed } from '../options.js';
 import { parseConnection } from '../connection-options.js';
-import { parseDuration } from '../net/duration.js';
-import { parseWsUrl } from '../net/url.js';
-import { reporterFor } from '../report/output.js';
-import { formatProgress, renderLoadEvent } from '../report/load.js';
-import { runLoad } from './run.js';
-import { MAX_CONNECTIONS, MAX_PIPELINE } from './options.js';
-import type { ClientCommandArgs } from '../run/client.js';
+import { parseDuration } from '../../net/duration.js';
+import { parseWsUrl } from '../../net/url.js';
+import { reporterFor } from '../../report/output.js';
+import { formatProgress, renderLoadEvent } from '../../report/load.js';
+import { runLoad } from '../../load/run.js';
+import { MAX_CONNECTIONS, MAX_PIPELINE } from '../../load/options.js';
+import type { ClientCommandArgs } from './client-args.js';
 
 /** The client options a load run shares with one-shot mode. */
 /** The client command's arguments: load mode is the client with load options. */

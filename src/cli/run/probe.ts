@@ -1,14 +1,14 @@
-import { InputError } from '../errors.js';
-import { list, timeoutMs, refuseEmpty, type GlobalArgs } from '../cli-options.js';
+import { InputError } from '../../errors.js';
+import { list, timeoutMs, refuseEmpty, type GlobalArgs } from '../options.js';
 import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
-import { parseCheckLimits, type CheckLimitArgs } from '../probe/limits.js';
-import { parseWsUrl } from '../net/url.js';
-import { reporterFor, transientProgress } from '../report/output.js';
-import { renderProbeEvent, renderProbeProgress } from '../report/probe.js';
-import { selectChecks } from '../probe/registry.js';
-import { probeConnection, runProbe } from '../probe/run.js';
-import { runH2Probe } from '../probe/h2.js';
-import { selectH2Checks } from '../probe/h2-checks.js';
+import { parseCheckLimits, type CheckLimitArgs } from '../probe-limits.js';
+import { parseWsUrl } from '../../net/url.js';
+import { reporterFor, transientProgress } from '../../report/output.js';
+import { renderProbeEvent, renderProbeProgress } from '../../report/probe.js';
+import { selectChecks } from '../../probe/registry.js';
+import { probeConnection, runProbe } from '../../probe/run.js';
+import { runH2Probe } from '../../probe/h2.js';
+import { selectH2Checks } from '../../probe/h2-checks.js';
 
 export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimitArgs {
   url?: string;

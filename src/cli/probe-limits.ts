@@ -1,6 +1,6 @@
 /**
  * The options that bound probe's checks, shared by `probe` and `bisect --check` (one definition,
- * like src/connection-options.ts). Light: command modules import the spec.
+ * like src/cli/connection-options.ts). Light: command modules import the spec.
  */
 import type { Options } from 'yargs';
 import { InputError } from '../errors.js';

@@ -3,12 +3,12 @@
 // mode), bisect and probe alike. Validated here, at the edge, into the library's ReachOptions.
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { InputError, messageOf } from './errors.js';
-import { list, readFileArg } from './cli-options.js';
-import type { ReachOptions } from './reach/options.js';
-import { parseConnectTo, parseResolve } from './reach/overrides.js';
-import { parseProxyUrl, type ProxyEnv } from './reach/proxy-url.js';
-import { checkSocksCredentials } from './reach/socks5.js';
+import { InputError, messageOf } from '../errors.js';
+import { list, readFileArg } from './options.js';
+import type { ReachOptions } from '../reach/options.js';
+import { parseConnectTo, parseResolve } from '../reach/overrides.js';
+import { parseProxyUrl, type ProxyEnv } from '../reach/proxy-url.js';
+import { checkSocksCredentials } from '../reach/socks5.js';
 
 /** Most redirects --location follows, as curl -L's default is 50 and browsers stop near 20: a WebSocket path needs few. */
 export const MAX_REDIRECTS = 5;

@@ -1,16 +1,16 @@
-import { InputError } from '../errors.js';
-import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
-import { createLogger } from '../log.js';
-import { parseName } from '../net/header.js';
-import { msSince } from '../net/duration.js';
-import { parseHost } from '../net/listen.js';
-import { reporterFor } from '../report/output.js';
-import { table, stamp } from '../report/format.js';
-import type { ChainStreamEvent } from '../events.js';
+import { InputError } from '../../errors.js';
+import { list, timeoutMs, typed, type GlobalArgs } from '../options.js';
+import { createLogger } from '../logger.js';
+import { parseName } from '../../net/header.js';
+import { msSince } from '../../net/duration.js';
+import { parseHost } from '../../net/listen.js';
+import { reporterFor } from '../../report/output.js';
+import { table, stamp } from '../../report/format.js';
+import type { ChainStreamEvent } from '../../events.js';
 import { serveUntilSignal } from '../serve.js';
-import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../chain/index.js';
-import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
-import { controlFromArgs, type ControlArgs } from '../control/address.js';
+import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../../chain/index.js';
+import { ARROW, describeFrame, type FrameEvent } from '../../proxy/frame-log.js';
+import { controlFromArgs, type ControlArgs } from '../../control/address.js';
 import { renderFaultChange } from './fault-events.js';
 
 export interface ChainCommandArgs extends GlobalArgs, ControlArgs {

@@ -1,16 +1,16 @@
-import { InputError } from '../errors.js';
-import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
+import { InputError } from '../../errors.js';
+import { list, timeoutMs, type GlobalArgs } from '../options.js';
 import { parseConnection, type ConnectionArgs } from '../connection-options.js';
-import { parseDuration } from '../net/duration.js';
-import { parseWsUrl } from '../net/url.js';
-import { humanReporter, jsonReporter } from '../report/reporter.js';
-import { withStopLine } from '../report/output.js';
-import { terminalWriter } from '../report/terminal.js';
-import { renderWatchEvent, StatusLine, statusText } from '../report/watch.js';
-import { parseFailOn } from '../watch/fail-on.js';
-import { PATTERNS, type Pattern } from '../watch/patterns.js';
-import { runWatch } from '../watch/run.js';
-import type { WatchMetrics } from '../watch/metrics.js';
+import { parseDuration } from '../../net/duration.js';
+import { parseWsUrl } from '../../net/url.js';
+import { humanReporter, jsonReporter } from '../../report/reporter.js';
+import { withStopLine } from '../../report/output.js';
+import { terminalWriter } from '../../report/terminal.js';
+import { renderWatchEvent, StatusLine, statusText } from '../../report/watch.js';
+import { parseFailOn } from '../../watch/fail-on.js';
+import { PATTERNS, type Pattern } from '../../watch/patterns.js';
+import { runWatch } from '../../watch/run.js';
+import type { WatchMetrics } from '../../watch/metrics.js';
 
 export interface WatchCommandArgs extends GlobalArgs, ConnectionArgs {
   url: string;
@@ -51,7 +51,7 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
 
   let metrics: WatchMetrics | undefined;
   if (metricsAt) {
-    const { WatchMetrics } = await import('../watch/metrics.js');
+    const { WatchMetrics } = await import('../../watch/metrics.js');
     metrics = new WatchMetrics();
   }
   const tty = !args.json && process.stdout.isTTY === true;

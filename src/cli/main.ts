@@ -3,7 +3,7 @@
 // modules (ws, http-proxy, pino) inside its handler, so `wstrace --help` stays fast.
 import { readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 const args = process.argv.slice(2);
 
 // `wstrace … | head` closes our stdout early: that is the reader's choice, not a crash.
@@ -23,9 +23,9 @@ async function main(): Promise<void> {
   const [{ default: yargs }, { hideBin }, { commands }, { reportFatal }, { InputError }] = await Promise.all([
     import('yargs'),
     import('yargs/helpers'),
-    import('../commands/index.js'),
+    import('../../commands/index.js'),
     import('./fatal.js'),
-    import('./errors.js'),
+    import('../errors.js'),
   ]);
   const cli = yargs(joinDashValues(hideBin(process.argv)))
     .scriptName('wstrace')

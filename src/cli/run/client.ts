@@ -1,29 +1,21 @@
-import { InputError } from '../errors.js';
-import { refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
-import { parseConnection, type ConnectionArgs } from '../connection-options.js';
-import { parseDuration } from '../net/duration.js';
-import { parseWsUrl } from '../net/url.js';
-import { reporterFor } from '../report/output.js';
-import { renderClientEvent } from '../report/client.js';
-import { runClient } from '../client/run.js';
-import { isLoadMode, type LoadArgs } from '../load/args.js';
-import type { SessionArgs } from './session.js';
+import { InputError } from '../../errors.js';
+import { refuseEmpty, timeoutMs, typed } from '../options.js';
+import { parseConnection } from '../connection-options.js';
+import { parseDuration } from '../../net/duration.js';
+import { parseWsUrl } from '../../net/url.js';
+import { reporterFor } from '../../report/output.js';
+import { renderClientEvent } from '../../report/client.js';
+import { runClient } from '../../client/run.js';
+import { isLoadMode } from '../../load/args.js';
+import type { ClientCommandArgs } from './client-args.js';
 
-export interface ClientCommandArgs extends GlobalArgs, LoadArgs, ConnectionArgs, SessionArgs {
-  /** The positional URL, or -c/--connect's (wscat's habit). */
-  url?: string;
-  connect?: string;
-  /** Undefined = 1 here; in load mode, no message limit (see src/load/command.ts). */
-  count?: number;
-  interval: string;
-  inspect: boolean;
-  'show-secrets': boolean;
-}
+export type { ClientCommandArgs };
+
 
 export async function runClientCommand(args: ClientCommandArgs): Promise<void> {
   const url = urlOf(args);
   const target = parseWsUrl(url);
-  if (isLoadMode(args)) return (await import('../load/command.js')).runLoadCommand({ ...args, url });
+  if (isLoadMode(args)) return (await import('./load.js')).runLoadCommand({ ...args, url });
   const { dataModeOf, runSessionCommand } = await import('./session.js');
   const mode = dataModeOf(args);
   if (mode) {

@@ -5,30 +5,22 @@
  */
 import { fstatSync } from 'node:fs';
 import readline from 'node:readline';
-import { InputError, messageOf } from '../errors.js';
-import { list } from '../cli-options.js';
-import { parseDuration } from '../net/duration.js';
-import { parseLine, SLASH_HELP, type Action } from '../client/slash.js';
-import { runSession, type ActionSource, type SessionOptions } from '../client/session.js';
-import type { Reporter, SessionEvent } from '../events.js';
-import { humanReporter, jsonReporter } from '../report/reporter.js';
-import { renderSessionEvent, rawPayload } from '../report/session.js';
-import { terminalWriter } from '../report/terminal.js';
-import type { ClientCommandArgs } from './client.js';
+import { InputError, messageOf } from '../../errors.js';
+import { list } from '../options.js';
+import { parseDuration } from '../../net/duration.js';
+import { parseLine, SLASH_HELP, type Action } from '../../client/slash.js';
+import { runSession, type ActionSource, type SessionOptions } from '../../client/session.js';
+import type { Reporter, SessionEvent } from '../../events.js';
+import { humanReporter, jsonReporter } from '../../report/reporter.js';
+import { renderSessionEvent, rawPayload } from '../../report/session.js';
+import { terminalWriter } from '../../report/terminal.js';
+import type { ClientCommandArgs } from './client-args.js';
 
 export type DataMode = 'interactive' | 'pipe' | 'execute';
 
 /** Longest --ping-interval: a keepalive, not a schedule. */
 const MAX_PING_INTERVAL_MS = 10 * 60_000;
 
-export interface SessionArgs {
-  execute?: string[];
-  'ping-interval'?: string;
-  'show-ping-pong': boolean;
-  'exit-on-eof': boolean;
-  quiet: boolean;
-  verbose: boolean;
-}
 
 /**
  * Which everyday mode, if any: `-x` always; otherwise only when nothing asks for the diagnosis

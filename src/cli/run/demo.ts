@@ -1,14 +1,14 @@
-import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { memoryReporter, type BisectEvent, type ClientEvent, type ClientResult, type Reporter, type WstraceEvent } from '../events.js';
-import { terminalWriter } from '../report/terminal.js';
-import { reporterFor } from '../report/output.js';
-import { jsonReporter, stdoutWriter } from '../report/reporter.js';
-import { renderClientEvent } from '../report/client.js';
-import { renderBisectEvent } from '../report/bisect.js';
-import { startChain, type Chain } from '../chain/index.js';
-import { runClient } from '../client/run.js';
-import { parseWsUrl } from '../net/url.js';
-import { bisect, buildHops } from '../bisect/index.js';
+import { timeoutMs, type GlobalArgs } from '../options.js';
+import { memoryReporter, type BisectEvent, type ClientEvent, type ClientResult, type Reporter, type WstraceEvent } from '../../events.js';
+import { terminalWriter } from '../../report/terminal.js';
+import { reporterFor } from '../../report/output.js';
+import { jsonReporter, stdoutWriter } from '../../report/reporter.js';
+import { renderClientEvent } from '../../report/client.js';
+import { renderBisectEvent } from '../../report/bisect.js';
+import { startChain, type Chain } from '../../chain/index.js';
+import { runClient } from '../../client/run.js';
+import { parseWsUrl } from '../../net/url.js';
+import { bisect, buildHops } from '../../bisect/index.js';
 
 export type DemoCommandArgs = GlobalArgs;
 

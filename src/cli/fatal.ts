@@ -1,5 +1,5 @@
-import { InputError, WstraceError, messageOf } from './errors.js';
-import type { ErrorEvent } from './events.js';
+import { InputError, WstraceError, messageOf } from '../errors.js';
+import type { ErrorEvent } from '../events.js';
 
 let reported = false;
 

@@ -1,10 +1,10 @@
-import { InputError } from '../errors.js';
-import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
+import { InputError } from '../../errors.js';
+import { list, timeoutMs, typed, type GlobalArgs } from '../options.js';
 import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
-import { parseCheckLimits, type CheckLimitArgs } from '../probe/limits.js';
-import { reporterFor } from '../report/output.js';
-import { renderBisectEvent } from '../report/bisect.js';
-import { bisect, buildHops, STRATEGIES, type Strategy } from '../bisect/index.js';
+import { parseCheckLimits, type CheckLimitArgs } from '../probe-limits.js';
+import { reporterFor } from '../../report/output.js';
+import { renderBisectEvent } from '../../report/bisect.js';
+import { bisect, buildHops, STRATEGIES, type Strategy } from '../../bisect/index.js';
 
 export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimitArgs {
   check?: string[];
@@ -40,7 +40,7 @@ export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
     if (strategy !== 'all' || repeat !== 1) throw new InputError('ERR_USAGE', '--check runs every check at every URL at once: it takes no --strategy binary or --repeat');
     refuseMessageOptions(args, 'bisect --check');
     const [{ selectChecks }, { bisectChecks }, { probeConnection }] = await Promise.all([
-      import('../probe/registry.js'), import('../bisect/checks.js'), import('../probe/run.js'),
+      import('../../probe/registry.js'), import('../../bisect/checks.js'), import('../../probe/run.js'),
     ]);
     const { subprotocols, tls, reach, redirects } = probeConnection({ ...connection, headers: {} });
     const result = await bisectChecks(
