@@ -187,3 +187,22 @@ test('a peer that closes first: its code and reason on stderr, exit 0 for a norm
   assert.match(r.stderr, /close\s+by the peer: 1000/);
   await echo.stop();
 });
+
+test('pipe mode with stdin still open: SIGINT closes with 1000 and a bounded wait, exit 0', async (t) => {
+  const peer = await startPythonPeer(t);
+  const child = spawn(process.execPath, [CLI, 'client', peer.url], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => void child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.stdin.write('still typing\n');
+  await waitFor(() => out === 'still typing\n', 10_000, 'the reply while stdin stays open');
+  child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 10_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  await waitFor(() => peer.closes.length === 1, 5_000, 'the peer to report the close');
+  assert.equal(peer.closes[0]!.closed, 1000);
+  await peer.stop();
+});
