@@ -105,3 +105,14 @@ export function refuseEmpty(option: string, why: string, argv: string[] = proces
     throw new InputError('ERR_EMPTY_VALUE', `bad ${option} "": ${why}`);
   }
 }
+
+/**
+ * `--fault help` (proxy, chain): every fault kind from the registry, then exit 0 — before yargs
+ * validates, so `proxy --fault help` needs no --target. The registry loads only when asked.
+ */
+export async function faultHelpMiddleware(argv: { fault?: string[] }): Promise<void> {
+  if (!argv.fault?.includes('help')) return;
+  const { faultHelp } = await import('./proxy/faults/registry.js');
+  process.stdout.write(`${faultHelp(process.stdout.columns || Number(process.env.COLUMNS) || 80)}\n`);
+  process.exit(0);
+}

@@ -7,6 +7,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { InputError } from './errors.js';
+import { isOneOf } from './one-of.js';
 import { headersFrom, list, readAtFile, readPemArg, refuseEmpty } from './cli-options.js';
 import { parseDuration } from './net/duration.js';
 import { parseBytes } from './net/size.js';
@@ -37,7 +38,7 @@ export const CONNECTION_OPTIONS = {
   size: { type: 'string', describe: 'send generated messages of this many bytes (k/M) instead of --message' },
   binary: { type: 'boolean', default: false, describe: 'send binary messages' },
   expect: {
-    type: 'string', choices: EXPECTS as unknown as string[],
+    type: 'string', choices: EXPECTS,
     describe: 'the far end: echo (compare replies), any (print what comes back, prove liveness by ping/pong), none (handshake only); default echo when the 101 carries X-Wstrace-Endpoint, else any',
   },
   wait: { alias: 'w', type: 'string', default: '0s', describe: 'with --expect any: listen this long for more messages after the ping/pong; client -x and pipe mode: after the replies' },
@@ -100,8 +101,8 @@ export interface Connection {
 }
 
 /** Adds every connection option to a command's builder. */
-export function withConnectionOptions<T>(y: Argv<T>): Argv<T & ConnectionArgs> {
-  return y.options(CONNECTION_OPTIONS) as unknown as Argv<T & ConnectionArgs>;
+export function withConnectionOptions<T>(y: Argv<T>) {
+  return y.options(CONNECTION_OPTIONS);
 }
 
 /** Validates the connection options at the edge (one-line InputError per bad value). */
@@ -113,8 +114,8 @@ export function parseConnection(args: ConnectionArgs): Connection {
   if (size !== undefined && size > DEFAULT_MAX_PAYLOAD_BYTES) {
     throw new InputError('ERR_BAD_SIZE', `bad --size "${args.size}": at most ${DEFAULT_MAX_PAYLOAD_BYTES} bytes`);
   }
-  const expect = args.expect as Expect | undefined;
-  if (expect !== undefined && !EXPECTS.includes(expect)) {
+  const expect = args.expect;
+  if (expect !== undefined && !isOneOf(EXPECTS, expect)) {
     throw new InputError('ERR_BAD_EXPECT', `bad --expect "${String(args.expect)}": use ${EXPECTS.join(', ')}`);
   }
   const waitMs = parseDuration(args.wait ?? '0s', '--wait');
@@ -157,8 +158,8 @@ function messageFrom(text: string | undefined): string | Buffer | undefined {
 function httpModeOf(args: Pick<ConnectionArgs, 'http' | 'http2'>): HttpMode {
   if (args.http2 && args.http !== undefined && args.http !== '2') throw new InputError('ERR_BAD_HTTP', `--http2 and --http ${args.http} contradict each other`);
   const mode = args.http2 ? '2' : (args.http ?? '1.1');
-  if (!(HTTP_MODES as readonly string[]).includes(mode)) throw new InputError('ERR_BAD_HTTP', `bad --http "${mode}": use ${HTTP_MODES.join(', ')}`);
-  return mode as HttpMode;
+  if (!isOneOf(HTTP_MODES, mode)) throw new InputError('ERR_BAD_HTTP', `bad --http "${mode}": use ${HTTP_MODES.join(', ')}`);
+  return mode;
 }
 
 /**
@@ -166,7 +167,7 @@ function httpModeOf(args: Pick<ConnectionArgs, 'http' | 'http2'>): HttpMode {
  * the message options would be silently ignored there, so they are refused.
  */
 export function refuseMessageOptions(args: ConnectionArgs, who: string): void {
-  const given = (['message', 'size', 'expect'] as const).filter((k) => args[k] !== undefined) as string[];
+  const given: string[] = (['message', 'size', 'expect'] as const).filter((k) => args[k] !== undefined);
   if (args.binary) given.push('binary');
   if (parseDuration(args.wait ?? '0s', '--wait') > 0) given.push('wait');
   if (given.length) {

@@ -1,10 +1,12 @@
-import { InputError, messageOf } from './errors.js';
+import { InputError, WstraceError, messageOf } from './errors.js';
+import type { ErrorEvent } from './events.js';
 
 let reported = false;
 
 /**
  * The one place errors reach the user: `error: <message>` on stderr, exit code 2 for usage and
- * input errors, 1 otherwise; a stack only with --log-level debug/trace.
+ * input errors, 1 otherwise; a stack only with --log-level debug/trace. Under --json the same
+ * error is also the stream's last line, an `error` event, so a consumer of stdout sees why it ended.
  */
 export function reportFatal(msg: string | undefined | null, err: unknown, argv: string[]): void {
   if (reported) return;
@@ -15,7 +17,12 @@ export function reportFatal(msg: string | undefined | null, err: unknown, argv: 
   const text = explainUsage(msg ?? messageOf(err), argv);
   // yargs lays its own messages out over lines; in ours a line break can only come from a value.
   const usage = Boolean(msg) || (err instanceof InputError && err.code === 'ERR_USAGE') || (err instanceof Error && err.name === 'YError');
-  process.stderr.write(`error: ${escapeControls(usage ? oneLine(text) : text)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
+  const line = usage ? oneLine(text) : text;
+  process.stderr.write(`error: ${escapeControls(line)}${isInput ? '\n' : ' (unexpected; rerun with --log-level debug)\n'}`);
+  if (argv.some((a) => a === '--json' || a === '--json=true')) {
+    const ev: ErrorEvent = { event: 'error', code: err instanceof WstraceError ? err.code : isInput ? 'ERR_USAGE' : 'ERR_UNEXPECTED', message: line, exitCode: isInput ? 2 : 1 };
+    process.stdout.write(JSON.stringify(ev) + '\n');
+  }
   if (debug && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   process.exitCode = isInput ? 2 : 1;
 }

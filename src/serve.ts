@@ -1,4 +1,4 @@
-import type { Reporter } from './report/reporter.js';
+import type { Reporter, StoppedEvent } from './events.js';
 
 export interface Running {
   close(): Promise<void>;
@@ -9,7 +9,7 @@ export interface Running {
  * process exit by itself: nothing calls process.exit, so a leaked socket or timer would show
  * up as a process that does not exit, which the tests check.
  */
-export function serveUntilSignal(running: Running, reporter: Reporter, onStop?: () => void): Promise<void> {
+export function serveUntilSignal(running: Running, reporter: Reporter<StoppedEvent>, onStop?: () => void): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {

@@ -1,6 +1,7 @@
 /**
  * Input errors at the edge: every bad value gets exactly one `error: …` line on stderr that
- * names it, exit code 2, no stack trace, and nothing on stdout (the command never started).
+ * names it, exit code 2, no stack trace, and nothing on stdout (the command never started) but,
+ * under --json, one `error` event.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,15 @@ describe('bad input → one line, exit 2, no stack', { concurrency: 4 }, () => {
   for (const [what, args, mention] of CASES) {
     it(what, async () => {
       assertInputError(await runCli(args, { timeoutMs: 15_000 }), mention);
+    });
+  }
+
+  // Under --json the same refusal is also an `error` event, the one line on stdout (assertInputError checks it).
+  for (const [what, args, mention] of CASES.filter(([w]) => ['malformed URL', 'unknown option', '--header with a control character', 'no command'].includes(w))) {
+    it(`${what}, with --json: an error event on stdout too`, async () => {
+      const r = await runCli([...args, '--json'], { timeoutMs: 15_000 });
+      assertInputError(r, mention);
+      assert.notEqual(r.stdout, '');
     });
   }
 

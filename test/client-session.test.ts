@@ -62,7 +62,7 @@ function runPiped(args: string[], input: string | Buffer, env: NodeJS.ProcessEnv
     }, 20_000);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
+      resolve({ args, code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
     });
     child.stdin.end(input);
   });
@@ -167,7 +167,7 @@ test('-x one-liners, as with wscat: -x -, repeated -x with slash commands, -c UR
   assert.match(fromFile.stdout, /"event":"echo".*"ok":true/);
   const eof = await runPiped(['client', echo.url, '-x', '-', '--exit-on-eof', '--json'], 'gone\n');
   assert.equal(eof.code, 0, eof.stderr);
-  assert.match(eof.stdout, /"event":"sent"/);
+  assert.match(eof.stdout, /"event":"send"/);
   await echo.stop();
 });
 

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CLI, REPO_ROOT, ndjson, runCli, startCliServer, stopAll, type CliServer, type Ev } from './helpers/cli.js';
+import { assertEvent } from './helpers/json-events.js';
 
 // No types ship with it; it is a plain function: exposition text → metric families.
 const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
@@ -58,7 +59,7 @@ describe('watch through faults', { concurrency: 7 }, () => {
     const r = await runCli(['watch', url, '--for', '10s', '--every', '1s', '--fail-on', 'drop', '--metrics', '127.0.0.1:0', '--json'], {
       timeoutMs: 30_000,
       onLine: (line) => {
-        const ev = JSON.parse(line) as Ev;
+        const ev = assertEvent(JSON.parse(line));
         if (ev.event === 'metrics') metricsUrl = String(ev.url);
         // Scrape while the watch runs, once a limit is known, as Prometheus would.
         if (ev.event === 'limit' && metricsUrl && !scrape) scrape = fetch(metricsUrl).then((res) => res.text());

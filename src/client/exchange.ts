@@ -2,6 +2,7 @@ import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 import type { WireClock } from './wire-clock.js';
+import { isInspectAnswer, type HandshakeReport } from '../endpoint/inspect.js';
 
 /** What ended a wait on an open WebSocket. */
 export type WaitResult<T> =
@@ -60,14 +61,19 @@ export function pause(ws: WebSocket, ms: number): Promise<void> {
 }
 
 /** Asks a wstrace endpoint for the handshake report it recorded. */
-export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<WaitResult<unknown>> {
+export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<WaitResult<HandshakeReport>> {
   const r = await roundTrip(ws, INSPECT_MESSAGE, false, timeoutMs);
   if (r.kind !== 'value') return r;
+  let value: unknown;
   try {
-    return { kind: 'value', value: JSON.parse(r.value.data.toString('utf8')), ms: r.ms };
+    value = JSON.parse(r.value.data.toString('utf8'));
   } catch {
     return { kind: 'error', error: new Error('the inspect answer was not JSON: not a wstrace endpoint?'), ms: r.ms };
   }
+  if (!isInspectAnswer(value)) return { kind: 'error', error: new Error('the inspect answer is not a handshake report: not a wstrace endpoint?'), ms: r.ms };
+  // The tag names the wire message; inside the client's `inspect` event it would only repeat it.
+  const { event: _tag, ...report } = value;
+  return { kind: 'value', value: report, ms: r.ms };
 }
 
 export interface CloseOutcome {

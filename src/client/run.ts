@@ -1,10 +1,12 @@
 import { displayUrl } from '../net/url.js';
+
+export type { ClientResult } from '../events.js';
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
 import { identify } from '../diagnose/identify.js';
-import type { Reporter } from '../report/reporter.js';
-import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
+import type { ClientEvent, ClientResult, Reporter } from '../events.js';
+import { connectAndUpgrade, httpAnswer, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
 import { warmUp } from './warmup.js';
@@ -13,50 +15,26 @@ import { downgradeVerdict, hopTrace, refineByTrace, type HopTrace } from './trac
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
-import type { Expect } from '../connection-options.js';
-import { redactSecrets } from '../endpoint/inspect.js';
-
-export interface ClientResult {
-  ok: boolean;
-  url: string;
-  status: number | null;
-  /** HTTP version the WebSocket opened over ('1.1' or '2.0'), null when it did not open. */
-  http: string | null;
-  endpoint: string | null;
-  /** What the far end was expected to do: given with --expect, else echo for a wstrace endpoint, any otherwise. */
-  expect: Expect | null;
-  echoes: { sent: number; matched: number };
-  /** Messages sent and received (every mode). */
-  messages: { sent: number; received: number };
-  /** The ping/pong round trip that proved the connection alive (expect any), ms. */
-  pongMs: number | null;
-  rttMs: { min: number; avg: number; max: number } | null;
-  closeCode: number | null;
-  /** The endpoint's handshake report, when asked for and available. */
-  report: unknown;
-  /** What each wstrace hop (and the endpoint) received of the handshake, and every change. */
-  trace: HopTrace | null;
-  totalMs: number;
-  verdict?: Verdict;
-}
+import { redactSecrets, type HandshakeReport } from '../endpoint/inspect.js';
 
 /**
  * The client's whole story: resolve → connect → tls → upgrade → open → echoes → close, every
  * phase under its own deadline. Emits `phase`/`response`/`inspect`/`echo` events and ends with
  * exactly one `result`. Never throws for network trouble: that is what the verdict is for.
  */
-export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
+export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEvent>): Promise<ClientResult> {
   const o = resolveClientOptions(opts);
   await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
     ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
-    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
+    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
   if (outcome.ok) result.http = outcome.answer.httpVersion;
   const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
   if (trace && trace.points.length > 1) {
@@ -102,7 +80,8 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   }
   result.ok = !result.verdict;
   result.totalMs = rel(t0);
-  emit({ event: 'result', ...result });
+  const { report: _shown, ...fields } = result;
+  emit({ event: 'result', ...fields });
   return result;
 }
 
@@ -191,9 +170,9 @@ async function converse(
   return undefined;
 }
 
-function maskReport(report: unknown): unknown {
-  const r = report as { headers?: unknown };
-  return r && Array.isArray(r.headers) ? { ...r, headers: redactSecrets(r.headers as [string, string][]) } : report;
+/** Credentials in the report's headers, masked (the endpoint masks them unless --show-secrets). */
+function maskReport(report: HandshakeReport): HandshakeReport {
+  return { ...report, headers: redactSecrets(report.headers) };
 }
 
 /**

@@ -8,9 +8,10 @@ import type { RawData, WebSocket } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
-import { redactSecrets } from '../endpoint/inspect.js';
+import { isInspectAnswer, redactSecrets, type HandshakeReport } from '../endpoint/inspect.js';
 import { displayUrl } from '../net/url.js';
-import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
+import type { ClientResult, SessionEvent } from '../events.js';
+import { connectAndUpgrade, httpAnswer, rel, round } from './connect.js';
 import { closeHandshake, pause } from './exchange.js';
 import { pingPong } from './liveness.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
@@ -33,32 +34,36 @@ export interface ActionSource {
   close(): void;
 }
 
-export interface SessionResult {
-  ok: boolean;
-  url: string;
-  messages: { sent: number; received: number };
-  closeCode: number | null;
-  verdict?: Verdict;
-}
+/** A session's result has the client's shape: what the upgrade got, messages each way, the close. */
+export type SessionResult = ClientResult;
 
 const PEER_CLOSED = Symbol('peer closed');
 
-export async function runSession(opts: SessionOptions, input: ActionSource, emit: Emit): Promise<SessionResult> {
+export async function runSession(opts: SessionOptions, input: ActionSource, emit: (ev: SessionEvent) => void): Promise<SessionResult> {
   const o = resolveClientOptions(opts);
   const t0 = performance.now();
-  const result: SessionResult = { ok: false, url: displayUrl(o.target), messages: { sent: 0, received: 0 }, closeCode: null };
+  const result: SessionResult = {
+    ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 },
+    messages: { sent: 0, received: 0 }, pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, totalMs: 0,
+  };
   const finish = (): SessionResult => {
     input.close();
     result.ok = !result.verdict;
-    emit({ event: 'result', ...result });
+    result.totalMs = rel(t0);
+    const { report: _inEvent, ...fields } = result;
+    emit({ event: 'result', ...fields });
     return result;
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
+  result.status = outcome.answer?.status ?? null;
+  result.endpoint = outcome.answer?.endpoint ?? null;
+  result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
   if (!outcome.ok) {
     result.verdict = outcome.verdict;
     return finish();
   }
   const { ws, watch } = outcome;
+  result.http = outcome.answer.httpVersion;
   const marker = outcome.answer.endpoint;
   const openedAt = performance.now();
   let lastTraffic = openedAt;
@@ -73,12 +78,13 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
       inspectPending = false;
       const report = parseInspect(data.toString('utf8'));
       if (report) {
-        emit({ event: 'inspect', t: rel(t0), available: true, report: o.showSecrets ? report : { ...report, headers: redactSecrets(report.headers) } });
+        result.report = o.showSecrets ? report : { ...report, headers: redactSecrets(report.headers) };
+        emit({ event: 'inspect', t: rel(t0), available: true, report: result.report });
         return;
       }
     }
-    result.messages.received++;
-    emit({ event: 'received', t: rel(t0), bytes: data.length, binary, ...(binary ? { hex: data.toString('hex') } : { text: data.toString('utf8') }) });
+    const seq = ++result.messages.received;
+    emit({ event: 'message', t: rel(t0), seq, bytes: data.length, binary, ...(binary ? { hex: data.toString('hex') } : { text: data.toString('utf8') }) });
   };
   const onPeerPing = () => {
     if (opts.showPingPong) emit({ event: 'ping', t: rel(t0), by: 'peer' });
@@ -103,6 +109,7 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
     const p = await pingPong(ws, o.timeoutMs);
     if (p.kind === 'value') {
       lastTraffic = performance.now();
+      result.pongMs = round(p.ms);
       if (asked || opts.showPingPong) emit({ event: 'pong', t: rel(t0), ms: round(p.ms), asked });
       return true;
     }
@@ -161,8 +168,8 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
         if (ws.readyState !== ws.OPEN) continue;
         ws.send(a.data, { binary: a.binary });
         lastTraffic = performance.now();
-        result.messages.sent++;
-        emit({ event: 'sent', t: rel(t0), bytes: a.data.length, binary: a.binary, ...(a.binary ? { hex: a.data.toString('hex') } : { text: a.data.toString('utf8') }) });
+        const seq = ++result.messages.sent;
+        emit({ event: 'send', t: rel(t0), seq, bytes: a.data.length, binary: a.binary, ...(a.binary ? { hex: a.data.toString('hex') } : { text: a.data.toString('utf8') }) });
       }
     }
   } finally {
@@ -216,13 +223,17 @@ function waitForReplies(ws: WebSocket, counts: { sent: number; received: number 
   });
 }
 
-function parseInspect(text: string): { headers: [string, string][] } & Record<string, unknown> | undefined {
+/** The endpoint's answer to /inspect, without the wire message's own tag; undefined for anything else. */
+function parseInspect(text: string): HandshakeReport | undefined {
+  let value: unknown;
   try {
-    const v = JSON.parse(text) as { event?: unknown; headers?: unknown };
-    return v && v.event === 'inspect' && Array.isArray(v.headers) ? (v as { headers: [string, string][] }) : undefined;
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (!isInspectAnswer(value)) return undefined;
+  const { event: _tag, ...report } = value;
+  return report;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -175,7 +175,7 @@ function fromWstraceHop(hop: string, r: NonUpgradeResponse, body: HopBody | unde
  * the app behind answered (404 FastAPI, 400 gorilla, 200 a page).
  */
 function strippedOnTheWay(r: NonUpgradeResponse, seen: Sighting[]): Verdict | undefined {
-  const outermostFirst = parseVia(r.headers.via as string | undefined).reverse();
+  const outermostFirst = parseVia(r.headers.via).reverse();
   const gap = findStrippingGap(outermostFirst);
   const app = PLAIN_GET_PAGES.find(([re]) => re.test(r.body));
   if (!gap && !(app && (r.status === 400 || r.status === 426))) return undefined;

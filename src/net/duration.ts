@@ -24,6 +24,16 @@ export function parseDuration(text: string | number, what = 'duration'): number 
   return ms;
 }
 
+/** A duration to the microsecond: how every `t` and `ms` on the --json stream is written. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** Milliseconds since `t0` (a performance.now() reading), to the microsecond. */
+export function msSince(t0: number): number {
+  return roundMs(performance.now() - t0);
+}
+
 /** `1234.5` ms → `1.235 s`; under a second → `12.3 ms`. */
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(3)} s` : `${ms.toFixed(1)} ms`;

@@ -2,10 +2,11 @@ import { InputError } from '../errors.js';
 import { list, timeoutMs, typed, type GlobalArgs } from '../cli-options.js';
 import { createLogger } from '../log.js';
 import { parseName } from '../net/header.js';
+import { msSince } from '../net/duration.js';
 import { parseHost } from '../net/listen.js';
 import { reporterFor } from '../report/output.js';
 import { table, stamp } from '../report/format.js';
-import type { Event } from '../report/reporter.js';
+import type { ChainStreamEvent } from '../events.js';
 import { serveUntilSignal } from '../serve.js';
 import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../chain/index.js';
 import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
@@ -44,8 +45,8 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
     namePrefix: args['name-prefix'] || DEFAULT_NAME_PREFIX,
     timeoutMs: deadline,
     traceFrames: args['trace-frames'],
-    onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
-    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    onFrame: (ev) => reporter.emit({ ...ev, t: msSince(t0) }),
+    onFaultChange: (change) => reporter.emit({ ...change, t: msSince(t0) }),
     ...(control.seed !== undefined ? { seed: control.seed } : {}),
     ...(control.api ? { api: control.api } : {}),
     logger,
@@ -59,22 +60,18 @@ export async function runChainCommand(args: ChainCommandArgs): Promise<void> {
 }
 
 /** Human lines; hop names in frame lines are padded to the longest, so the columns align. */
-function renderer(): (ev: Event) => string[] | undefined {
+function renderer(): (ev: ChainStreamEvent) => string[] | undefined {
   let nameWidth = 0;
   return (ev) => {
     if (ev.event === 'listening') {
-      const layers = ev.layers as Layer[];
+      const layers = ev.layers;
       nameWidth = Math.max(...layers.map((l) => l.name.length));
       const rows = layers.map((l, i) => [l.name, l.url, i === layers.length - 1 ? '(echo endpoint)' : l.faults.join(', ') || '-']);
-      const head = `chain listening on ${String(ev.url)} (${layers.length - 1} hop(s) in front of the echo endpoint; stop: Ctrl-C)`;
-      return [head, ...(ev.api ? [`  control API: ${String(ev.api)}`] : []), ...(ev.description ? [`  ${String(ev.description)}`] : []), ...table(['name', 'url', 'faults'], rows).map((l) => `  ${l}`)];
+      const head = `chain listening on ${ev.url} (${layers.length - 1} hop(s) in front of the echo endpoint; stop: Ctrl-C)`;
+      return [head, ...(ev.api ? [`  control API: ${ev.api}`] : []), ...(ev.description ? [`  ${ev.description}`] : []), ...table(['name', 'url', 'faults'], rows).map((l) => `  ${l}`)];
     }
-    if (ev.event === 'frame') {
-      const f = ev as unknown as FrameEvent & { t: number };
-      return [`${stamp(f.t)} ${f.hop.padEnd(nameWidth)} ${ARROW[f.dir]}  ${describeFrame(f)}`];
-    }
+    if (ev.event === 'frame') return [`${stamp(ev.t)} ${ev.hop.padEnd(nameWidth)} ${ARROW[ev.dir]}  ${describeFrame(ev)}`];
     if (ev.event === 'fault') return renderFaultChange(ev);
-    if (ev.event === 'stopped') return [`stopped (${String(ev.signal)})`];
-    return undefined;
+    return [`stopped (${ev.signal})`];
   };
 }

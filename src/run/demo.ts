@@ -1,7 +1,8 @@
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
-import { memoryReporter, type Event, type Reporter } from '../report/reporter.js';
+import { memoryReporter, type BisectEvent, type ClientEvent, type ClientResult, type Reporter, type WstraceEvent } from '../events.js';
 import { terminalWriter } from '../report/terminal.js';
 import { reporterFor } from '../report/output.js';
+import { jsonReporter, stdoutWriter } from '../report/reporter.js';
 import { renderClientEvent } from '../report/client.js';
 import { renderBisectEvent } from '../report/bisect.js';
 import { startChain, type Chain } from '../chain/index.js';
@@ -32,7 +33,7 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
   );
   try {
     const { layers } = chain;
-    const json = reporterFor(true, () => undefined);
+    const json = jsonReporter();
     if (args.json) json.emit({ event: 'listening', layers });
     const width = Math.max(...layers.map((l) => l.name.length));
     say(
@@ -47,18 +48,21 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
     // loading, JIT), not the path. One silent pass through every layer first, as a real,
     // long-running hop would be.
     await Promise.all(layers.map((l) => runClient({ target: parseWsUrl(l.url), timeoutMs: timeout }, memoryReporter())));
-    const client = await runClient({ target: parseWsUrl(layers[0]!.url), timeoutMs: timeout }, args.json ? json : indented(briefClient));
-    if (args.json) json.emit({ event: 'client', ...client });
+    // Under --json the client's and bisect's own results become `client` and `bisect` events: the
+    // stream has one `result`, the demo's, and it comes last.
+    const client = await runClient({ target: parseWsUrl(layers[0]!.url), timeoutMs: timeout }, args.json ? withoutResult(json) : indented(briefClient));
+    if (args.json) json.emit({ event: 'client', ...withoutReport(client) });
     say(
       client.ok ? '  …and it worked, which this demo did not expect.' : '  it knows the upgrade was lost; on a real path few hops leave a Via trail that says where.',
       '',
       '2) `wstrace bisect` probes every layer\'s URL at once and compares neighbours:',
     );
     const hops = buildHops({ urls: layers.map((l) => l.url), names: layers.map((l) => l.name) });
-    const result = await bisect({ hops, strategy: 'all', timeoutMs: timeout }, args.json ? json : indented(briefBisect));
+    const result = await bisect({ hops, strategy: 'all', timeoutMs: timeout }, args.json ? withoutResult(json) : indented(briefBisect));
+    if (args.json) json.emit({ event: 'bisect', ...result });
     const found = result.break?.outer === FAULTY - 1 && result.break.code === 'upgrade-headers-stripped';
     const faulty = layers[FAULTY - 1]!;
-    if (args.json) json.emit({ event: 'demo', ok: found, expected: { outer: FAULTY - 1, code: 'upgrade-headers-stripped', fault: FAULT }, break: result.break });
+    if (args.json) json.emit({ event: 'result', ok: found, expected: { outer: FAULTY - 1, code: 'upgrade-headers-stripped', fault: FAULT }, break: result.break });
     say(
       '',
       found
@@ -73,24 +77,34 @@ export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
 }
 
 /** The client's timeline without the 426 body and the evidence: the demo keeps to the point. */
-function briefClient(ev: Event): string[] | undefined {
+function briefClient(ev: ClientEvent): string[] | undefined {
   if (ev.event === 'phase' && (ev.phase === 'connect' || ev.phase === 'upgrade')) return renderClientEvent(ev);
-  if (ev.event === 'result' && !ev.ok) {
-    const v = ev.verdict as { code: string; summary: string };
-    return [`verdict: ${v.code}: ${v.summary}`];
-  }
+  if (ev.event === 'result' && ev.verdict) return [`verdict: ${ev.verdict.code}: ${ev.verdict.summary}`];
   return undefined;
 }
 
 /** Bisect's table and break line; of the evidence only the endpoint's Via trail, which agrees with it. */
-function briefBisect(ev: Event): string[] | undefined {
+function briefBisect(ev: BisectEvent): string[] | undefined {
   if (ev.event !== 'result' || !ev.verdict) return renderBisectEvent(ev);
-  const v = ev.verdict as { evidence: string[] };
+  const v = ev.verdict;
   return renderBisectEvent({ ...ev, verdict: { ...v, evidence: v.evidence.filter((e) => e.startsWith('stripped between')) } });
 }
 
-function indented(render: (ev: Event) => string[] | string | undefined): Reporter {
-  return reporterFor(false, (ev) => {
+function withoutReport({ report: _none, ...fields }: ClientResult): Omit<ClientResult, 'report'> {
+  return fields;
+}
+
+/** Everything but the `result` line. */
+function withoutResult(json: Reporter): Reporter {
+  return {
+    emit: (ev) => {
+      if (ev.event !== 'result') json.emit(ev);
+    },
+  };
+}
+
+function indented<E extends WstraceEvent>(render: (ev: E) => string[] | string | undefined): Reporter<E> {
+  return reporterFor<E>(false, (ev) => {
     const out = render(ev);
     if (out === undefined) return undefined;
     return (Array.isArray(out) ? out : [out]).map((l) => `  ${l}`);

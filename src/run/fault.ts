@@ -2,9 +2,9 @@ import { InputError } from '../errors.js';
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { reporterFor } from '../report/output.js';
 import { table } from '../report/format.js';
-import type { Event } from '../report/reporter.js';
+import type { FaultCommandEvent } from '../events.js';
 import { FaultApiClient, FaultApiError } from '../control/api-client.js';
-import type { FaultInfo, HopInfo } from '../control/types.js';
+import type { HopInfo } from '../control/types.js';
 
 export interface FaultCommandArgs extends GlobalArgs {
   action: 'ls' | 'add' | 'rm' | 'reset';
@@ -17,7 +17,7 @@ export interface FaultCommandArgs extends GlobalArgs {
 /** `wstrace fault ls|add|rm|reset --api URL [--hop NAME] [SPEC|NAME]`: a client of the control API. */
 export async function runFaultCommand(args: FaultCommandArgs): Promise<void> {
   const client = new FaultApiClient(apiUrl(args.api), timeoutMs(args));
-  const reporter = reporterFor(args.json, render);
+  const reporter = reporterFor<FaultCommandEvent>(args.json, render);
   const words = (args.spec ?? []).map(String);
   try {
     switch (args.action) {
@@ -75,16 +75,15 @@ async function pickHop(client: FaultApiClient, hop: string | undefined, action: 
   throw new InputError('ERR_USAGE', `fault ${action}: this API serves ${hops.map((h) => h.name).join(', ')}; name one with --hop`);
 }
 
-function render(ev: Event): string[] | undefined {
-  if (ev.event === 'hops') return (ev.hops as HopInfo[]).flatMap(renderHop);
-  if (ev.event !== 'fault') return undefined;
+function render(ev: FaultCommandEvent): string[] {
+  if (ev.event === 'hops') return ev.hops.flatMap(renderHop);
   if (ev.action === 'reset') {
-    return Object.entries(ev.removed as Record<string, string[]>).map(([hop, names]) => `${hop}: removed ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'nothing (no faults)'}`);
+    return Object.entries(ev.removed).map(([hop, names]) => `${hop}: removed ${names.length ? names.map((n) => `"${n}"`).join(', ') : 'nothing (no faults)'}`);
   }
-  const f = ev.fault as FaultInfo;
-  if (ev.action === 'remove') return [`${String(ev.hop)}: removed "${f.name}" (${f.spec})`];
+  const f = ev.fault;
+  if (ev.action === 'remove') return [`${ev.hop}: removed "${f.name}" (${f.spec})`];
   const reach = f.live ? 'open tunnels and new connections' : 'new connections only';
-  return [`${String(ev.hop)}: added "${f.name}": ${f.spec} (stream ${f.stream ?? '—'}, toxicity ${f.toxicity} per ${f.per}; applies to ${reach})`];
+  return [`${ev.hop}: added "${f.name}": ${f.spec} (stream ${f.stream ?? '—'}, toxicity ${f.toxicity} per ${f.per}; applies to ${reach})`];
 }
 
 function renderHop(h: HopInfo): string[] {

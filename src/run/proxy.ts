@@ -2,11 +2,14 @@ import { list, refuseEmpty, timeoutMs, typed, type GlobalArgs } from '../cli-opt
 import { InputError } from '../errors.js';
 import { displayUrl, parsePort, parseWsUrl } from '../net/url.js';
 import { parseName } from '../net/header.js';
+import { msSince } from '../net/duration.js';
 import { parseHost, parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
-import { reporterFor } from '../report/output.js';
-import type { Event } from '../report/reporter.js';
+import { reporterFor, withStopLine } from '../report/output.js';
+import type { ProxyStreamEvent } from '../events.js';
+import { humanReporter, jsonReporter } from '../report/reporter.js';
+import { coalescedStdout } from './coalesced-stdout.js';
 import { startProxy } from '../proxy/server.js';
 import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
@@ -37,7 +40,8 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const upstreamHttp = args['upstream-http'];
   if (upstreamHttp !== '1.1' && upstreamHttp !== '2' && upstreamHttp !== 'same') throw new InputError('ERR_BAD_HTTP', `bad --upstream-http "${upstreamHttp}": use 1.1, 2 or same`);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
-  const reporter = reporterFor(args.json, render);
+  // With --trace-frames an event per frame: one stdout write per loop turn, not per frame.
+  const reporter = args['trace-frames'] ? (args.json ? jsonReporter(coalescedStdout()) : humanReporter(withStopLine(render), coalescedStdout())) : reporterFor(args.json, render);
   const t0 = performance.now();
   const proxy = await startProxy({
     targets,
@@ -50,9 +54,9 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
     upstreamHttp,
     traceFrames: args['trace-frames'],
     // With --trace-frames every frame is an event on stdout (NDJSON with --json), not only a log line.
-    onFrame: (ev) => reporter.emit({ ...ev, t: Math.round(performance.now() - t0) }),
+    onFrame: (ev) => reporter.emit({ ...ev, t: msSince(t0) }),
     // Every change to the faults (through --api) is an event too.
-    onFaultChange: (change) => reporter.emit({ ...change, t: Math.round(performance.now() - t0) }),
+    onFaultChange: (change) => reporter.emit({ ...change, t: msSince(t0) }),
     ...(control.seed !== undefined ? { seed: control.seed } : {}),
     timeoutMs: timeoutMs(args),
     logger,
@@ -75,16 +79,18 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   await served;
 }
 
-function render(ev: Event): string[] | undefined {
-  if (ev.event === 'listening') {
-    const faults = (ev.faults as string[]).length ? `  faults: ${(ev.faults as string[]).join(', ')}` : '';
-    const api = ev.api ? `  api: ${String(ev.api)}` : '';
-    return [`proxy "${String(ev.name)}" listening on ${String(ev.url)} → ${(ev.upstreams as string[]).join(', ')}${faults}${api}`];
+function render(ev: ProxyStreamEvent): string[] | undefined {
+  switch (ev.event) {
+    case 'listening': {
+      const faults = ev.faults.length ? `  faults: ${ev.faults.join(', ')}` : '';
+      const api = ev.api ? `  api: ${ev.api}` : '';
+      return [`proxy "${ev.name}" listening on ${ev.url} → ${ev.upstreams.join(', ')}${faults}${api}`];
+    }
+    case 'fault':
+      return renderFaultChange(ev);
+    case 'frame':
+      return [`${stamp(ev.t)} ${ARROW[ev.dir]}  ${describeFrame(ev)}`];
+    case 'stopped':
+      return undefined;
   }
-  if (ev.event === 'fault') return renderFaultChange(ev);
-  if (ev.event === 'frame') {
-    const f = ev as unknown as FrameEvent;
-    return [`${stamp(Number(ev.t))} ${ARROW[f.dir]}  ${describeFrame(f)}`];
-  }
-  return undefined;
 }

@@ -10,7 +10,8 @@ import { list } from '../cli-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseLine, SLASH_HELP, type Action } from '../client/slash.js';
 import { runSession, type ActionSource, type SessionOptions } from '../client/session.js';
-import { humanReporter, jsonReporter, type Event, type Reporter } from '../report/reporter.js';
+import type { Reporter, SessionEvent } from '../events.js';
+import { humanReporter, jsonReporter } from '../report/reporter.js';
 import { renderSessionEvent, rawPayload } from '../report/session.js';
 import { terminalWriter } from '../report/terminal.js';
 import type { ClientCommandArgs } from './client.js';
@@ -75,7 +76,7 @@ export async function runSessionCommand(args: ClientCommandArgs, mode: DataMode,
   const { actions, ...own } = sessionOptionsOf(args, mode);
   const queue = new ActionQueue();
   let detach: () => void;
-  let reporter: Reporter;
+  let reporter: Reporter<SessionEvent>;
   if (mode === 'interactive') {
     const prompt = interactivePrompt(queue, args);
     detach = prompt.close;
@@ -231,7 +232,7 @@ function interactivePrompt(queue: ActionQueue, args: ClientCommandArgs): { write
 }
 
 /** Interactive -q: the messages and what went wrong, not the connection's timeline. */
-function quietFilter(quiet: boolean): (ev: Event) => string[] | string | undefined {
+function quietFilter(quiet: boolean): (ev: SessionEvent) => string[] | string | undefined {
   return (ev) => {
     if (quiet && ev.event === 'phase' && ev.ok !== false) return undefined;
     return renderSessionEvent(ev);
@@ -242,17 +243,17 @@ function quietFilter(quiet: boolean): (ev: Event) => string[] | string | undefin
  * Pipe and -x mode: stdout carries the messages as they came, one per line, and the answers to
  * /ping and /inspect; stderr the timeline (-v only), -P pings/pongs and whatever went wrong.
  */
-function pipeReporter(verbose: boolean): Reporter {
+function pipeReporter(verbose: boolean): Reporter<SessionEvent> {
   const errSink = terminalWriter(process.stderr);
   const outSink = terminalWriter(process.stdout);
   return {
     emit(ev) {
-      if (ev.event === 'received') return void process.stdout.write(rawPayload(ev));
+      if (ev.event === 'message') return void process.stdout.write(rawPayload(ev));
       const lines = renderSessionEvent(ev);
       if (lines === undefined) return;
       const text = (Array.isArray(lines) ? lines : [lines]).join('\n') + '\n';
       if (ev.event === 'inspect' || (ev.event === 'pong' && ev.asked)) return outSink(text);
-      const failed = ev.ok === false || (ev.event === 'phase' && ev.phase === 'close' && ev.by === 'peer');
+      const failed = ('ok' in ev && ev.ok === false) || (ev.event === 'phase' && ev.phase === 'close' && ev.by === 'peer');
       if (verbose || failed || ev.event === 'ping' || ev.event === 'pong') errSink(text);
     },
   };
