@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CLI, REPO_ROOT, runCli, startCliServer, waitFor, type CliResult } from './helpers/cli.js';
 import { HAVE_PTY, PY, runOnPty } from './helpers/pty.js';
+import { parseEvents } from './helpers/json-events.js';
 import type { TestContext } from 'node:test';
 
 interface PyPeer {
@@ -167,7 +168,16 @@ test('-x one-liners, as with wscat: -x -, repeated -x with slash commands, -c UR
   assert.match(fromFile.stdout, /"event":"echo".*"ok":true/);
   const eof = await runPiped(['client', echo.url, '-x', '-', '--exit-on-eof', '--json'], 'gone\n');
   assert.equal(eof.code, 0, eof.stderr);
-  assert.match(eof.stdout, /"event":"send"/);
+  assert.ok(parseEvents(eof.stdout).some((e) => e.event === 'send' && e.text === 'gone'), eof.stdout);
+  // A session's --json stream keeps the contract (docs/events.schema.json) and ends with the client's result.
+  const json = await runCli(['client', echo.url, '-x', 'a', '-x', '/binary 00ff', '-x', '/ping', '-x', '/inspect', '-P', '--ping-interval', '100ms', '-w', '300ms', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const events = parseEvents(json.stdout);
+  assert.deepEqual(events.filter((e) => ['send', 'message', 'inspect'].includes(e.event)).map((e) => [e.event, e.text ?? e.hex ?? e.available]),
+    [['send', 'a'], ['send', '00ff'], ['message', 'a'], ['message', '00ff'], ['inspect', true]]);
+  assert.ok(events.some((e) => e.event === 'pong' && e.asked === true), json.stdout);
+  assert.equal(events.at(-1)!.event, 'result');
+  assert.deepEqual(events.at(-1)!.messages, { sent: 2, received: 2 });
   await echo.stop();
 });
 
