@@ -216,3 +216,21 @@ test('pipe mode with stdin still open: SIGINT closes with 1000 and a bounded wai
   assert.equal(peer.closes[0]!.closed, 1000);
   await peer.stop();
 });
+
+test('a session judges its opening as the diagnosis does: the hop trace, and a stripped upgrade named with its hop', async (t) => {
+  const echo = await startCliServer(t, ['echo', '--port', '0', '--json']);
+  const base = echo.url.replace(/\/echo$/, '');
+  const good = await startCliServer(t, ['proxy', '--target', base, '--port', '0', '--json', '--name', 'fine-hop']);
+  const bad = await startCliServer(t, ['proxy', '--target', base, '--port', '0', '--json', '--name', 'strip-hop', '--fault', 'strip-upgrade']);
+  const ok = await runCli(['client', good.url, '-x', 'hi', '--json']);
+  assert.equal(ok.code, 0, ok.stdout);
+  const okEvents = parseEvents(ok.stdout);
+  assert.ok(okEvents.some((e) => e.event === 'trace'), 'the hop trace through a wstrace hop');
+  assert.notEqual(okEvents.at(-1)!.trace, null);
+  const r = await runPiped(['client', bad.url], 'hi\n');
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^verdict: upgrade-headers-stripped: /);
+  assert.match(r.stderr, /evidence: hop trace: Upgrade was removed between "strip-hop" and "echo"/);
+  await Promise.all([good.stop(), bad.stop(), echo.stop()]);
+});
