@@ -234,3 +234,17 @@ test('a session judges its opening as the diagnosis does: the hop trace, and a s
   assert.match(r.stderr, /evidence: hop trace: Upgrade was removed between "strip-hop" and "echo"/);
   await Promise.all([good.stop(), bad.stop(), echo.stop()]);
 });
+
+test('client --inspect masks Authorization and Cookie from an endpoint that shows them (human and --json); --show-secrets shows them', async (t) => {
+  const echo = await startCliServer(t, ['echo', '--port', '0', '--json', '--show-secrets']);
+  const creds = ['-H', 'Authorization: Bearer sekrit-token', '-H', 'Cookie: sid=sekrit'];
+  for (const json of [false, true]) {
+    const masked = await runCli(['client', echo.url, '--inspect', ...creds, ...(json ? ['--json'] : [])]);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.doesNotMatch(masked.stdout, /sekrit/);
+    assert.match(masked.stdout, /\[redacted: 19 bytes\]/);
+  }
+  const shown = await runCli(['client', echo.url, '--inspect', ...creds, '--show-secrets']);
+  assert.match(shown.stdout, /Authorization: Bearer sekrit-token/);
+  await echo.stop();
+});
