@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { CLI, REPO_ROOT, runCli, startCliServer, waitFor, type CliResult } from './helpers/cli.js';
 import { HAVE_PTY, PY, runOnPty } from './helpers/pty.js';
+import { parseEvents } from './helpers/json-events.js';
 import type { TestContext } from 'node:test';
 
 interface PyPeer {
@@ -167,7 +168,16 @@ test('-x one-liners, as with wscat: -x -, repeated -x with slash commands, -c UR
   assert.match(fromFile.stdout, /"event":"echo".*"ok":true/);
   const eof = await runPiped(['client', echo.url, '-x', '-', '--exit-on-eof', '--json'], 'gone\n');
   assert.equal(eof.code, 0, eof.stderr);
-  assert.match(eof.stdout, /"event":"send"/);
+  assert.ok(parseEvents(eof.stdout).some((e) => e.event === 'send' && e.text === 'gone'), eof.stdout);
+  // A session's --json stream keeps the contract (docs/events.schema.json) and ends with the client's result.
+  const json = await runCli(['client', echo.url, '-x', 'a', '-x', '/binary 00ff', '-x', '/ping', '-x', '/inspect', '-P', '--ping-interval', '100ms', '-w', '300ms', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const events = parseEvents(json.stdout);
+  assert.deepEqual(events.filter((e) => ['send', 'message', 'inspect'].includes(e.event)).map((e) => [e.event, e.text ?? e.hex ?? e.available]),
+    [['send', 'a'], ['send', '00ff'], ['message', 'a'], ['message', '00ff'], ['inspect', true]]);
+  assert.ok(events.some((e) => e.event === 'pong' && e.asked === true), json.stdout);
+  assert.equal(events.at(-1)!.event, 'result');
+  assert.deepEqual(events.at(-1)!.messages, { sent: 2, received: 2 });
   await echo.stop();
 });
 
@@ -185,5 +195,56 @@ test('a peer that closes first: its code and reason on stderr, exit 0 for a norm
   const r = await runCli(['client', echo.url, '-x', 'wstrace:close:1000']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /close\s+by the peer: 1000/);
+  await echo.stop();
+});
+
+test('pipe mode with stdin still open: SIGINT closes with 1000 and a bounded wait, exit 0', async (t) => {
+  const peer = await startPythonPeer(t);
+  const child = spawn(process.execPath, [CLI, 'client', peer.url], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  t.after(() => void child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
+  child.stdin.write('still typing\n');
+  await waitFor(() => out === 'still typing\n', 10_000, 'the reply while stdin stays open');
+  child.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exited, new Promise<'hung'>((r) => (timer = setTimeout(() => r('hung'), 10_000)))]);
+  clearTimeout(timer);
+  assert.equal(code, 0);
+  await waitFor(() => peer.closes.length === 1, 5_000, 'the peer to report the close');
+  assert.equal(peer.closes[0]!.closed, 1000);
+  await peer.stop();
+});
+
+test('a session judges its opening as the diagnosis does: the hop trace, and a stripped upgrade named with its hop', async (t) => {
+  const echo = await startCliServer(t, ['echo', '--port', '0', '--json']);
+  const base = echo.url.replace(/\/echo$/, '');
+  const good = await startCliServer(t, ['proxy', '--target', base, '--port', '0', '--json', '--name', 'fine-hop']);
+  const bad = await startCliServer(t, ['proxy', '--target', base, '--port', '0', '--json', '--name', 'strip-hop', '--fault', 'strip-upgrade']);
+  const ok = await runCli(['client', good.url, '-x', 'hi', '--json']);
+  assert.equal(ok.code, 0, ok.stdout);
+  const okEvents = parseEvents(ok.stdout);
+  assert.ok(okEvents.some((e) => e.event === 'trace'), 'the hop trace through a wstrace hop');
+  assert.notEqual(okEvents.at(-1)!.trace, null);
+  const r = await runPiped(['client', bad.url], 'hi\n');
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^verdict: upgrade-headers-stripped: /);
+  assert.match(r.stderr, /evidence: hop trace: Upgrade was removed between "strip-hop" and "echo"/);
+  await Promise.all([good.stop(), bad.stop(), echo.stop()]);
+});
+
+test('client --inspect masks Authorization and Cookie from an endpoint that shows them (human and --json); --show-secrets shows them', async (t) => {
+  const echo = await startCliServer(t, ['echo', '--port', '0', '--json', '--show-secrets']);
+  const creds = ['-H', 'Authorization: Bearer sekrit-token', '-H', 'Cookie: sid=sekrit'];
+  for (const json of [false, true]) {
+    const masked = await runCli(['client', echo.url, '--inspect', ...creds, ...(json ? ['--json'] : [])]);
+    assert.equal(masked.code, 0, masked.stderr);
+    assert.doesNotMatch(masked.stdout, /sekrit/);
+    assert.match(masked.stdout, /\[redacted: 19 bytes\]/);
+  }
+  const shown = await runCli(['client', echo.url, '--inspect', ...creds, '--show-secrets']);
+  assert.match(shown.stdout, /Authorization: Bearer sekrit-token/);
   await echo.stop();
 });

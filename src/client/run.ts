@@ -36,17 +36,11 @@ export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEv
   result.endpoint = outcome.answer?.endpoint ?? null;
   result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
   if (outcome.ok) result.http = outcome.answer.httpVersion;
-  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
-  if (trace && trace.points.length > 1) {
-    result.trace = trace;
-    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
-  }
-  const downgrade = trace ? downgradeVerdict(trace) : undefined;
+  const opening = await judgeOpening(o, outcome, t0, emit, result);
   if (!outcome.ok) {
-    result.verdict = outcome.verdict.code === 'version-downgrade' ? outcome.verdict
-      : downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
-  } else if (downgrade) {
-    result.verdict = downgrade;
+    result.verdict = opening;
+  } else if (opening) {
+    result.verdict = opening;
     const c = await closeHandshake(outcome.ws, o.timeoutMs);
     result.closeCode = c.code;
     emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
@@ -83,6 +77,24 @@ export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEv
   const { report: _shown, ...fields } = result;
   emit({ event: 'result', ...fields });
   return result;
+}
+
+/**
+ * What the opening handshake tells before any message: the hop trace (emitted when wstrace hops
+ * or the endpoint reported one) and, when the upgrade failed or a hop downgraded it, the verdict,
+ * refined (a 403 retried without Origin, the trace's first change named). Interactive, pipe and
+ * -x sessions judge their opening with this too.
+ */
+export async function judgeOpening(o: ResolvedClientOptions, outcome: HandshakeOutcome, t0: number, emit: Emit, result: ClientResult): Promise<Verdict | undefined> {
+  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
+  if (trace && trace.points.length > 1) {
+    result.trace = trace;
+    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
+  }
+  const downgrade = trace ? downgradeVerdict(trace) : undefined;
+  if (outcome.ok) return downgrade;
+  if (outcome.verdict.code === 'version-downgrade') return outcome.verdict;
+  return downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
 }
 
 /** Open connection: optional inspect, then the echo round trips. Returns a verdict on failure. */

@@ -16,6 +16,7 @@ import { closeHandshake, pause } from './exchange.js';
 import { pingPong } from './liveness.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
 import type { Action } from './slash.js';
+import { judgeOpening } from './run.js';
 
 export interface SessionOptions extends ClientOptions {
   /** Report the peer's pings and the pongs to our keepalive pings. */
@@ -58,12 +59,21 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
   result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
+  const opening = await judgeOpening(o, outcome, t0, emit, result);
   if (!outcome.ok) {
-    result.verdict = outcome.verdict;
+    result.verdict = opening;
     return finish();
   }
   const { ws, watch } = outcome;
   result.http = outcome.answer.httpVersion;
+  if (opening) {
+    // A hop downgraded the handshake: that is the finding; the session would only hide it.
+    result.verdict = opening;
+    const c = await closeHandshake(ws, o.timeoutMs);
+    result.closeCode = c.code;
+    emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
+    return finish();
+  }
   const marker = outcome.answer.endpoint;
   const openedAt = performance.now();
   let lastTraffic = openedAt;

@@ -172,7 +172,8 @@ function interactivePrompt(queue: ActionQueue, args: ClientCommandArgs): { write
   const out = process.stdout;
   const sink = terminalWriter(out);
   let open = false;
-  const rl = readline.createInterface({ input: process.stdin, output: out, prompt: '> ', terminal: true, historySize: 500 });
+  // Line editing and history need a terminal on both sides; `client URL > log` still reads lines.
+  const rl = readline.createInterface({ input: process.stdin, output: out, prompt: '> ', terminal: out.isTTY === true, historySize: 500 });
   const write = (text: string) => {
     if (!open) return sink(text);
     readline.clearLine(out, 0);
