@@ -7,7 +7,7 @@
  */
 import type { Argv, Options } from 'yargs';
 import { InputError } from './errors.js';
-import { isOneOf } from './one-of.js';
+import { isOneOf } from './guards.js';
 import { headersFrom, list, readPemArg, refuseEmpty } from './cli-options.js';
 import { parseDuration } from './net/duration.js';
 import { parseBytes } from './net/size.js';

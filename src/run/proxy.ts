@@ -9,7 +9,7 @@ import { createLogger } from '../log.js';
 import { reporterFor } from '../report/output.js';
 import type { ProxyStreamEvent } from '../events.js';
 import { startProxy } from '../proxy/server.js';
-import { ARROW, describeFrame, type FrameEvent } from '../proxy/frame-log.js';
+import { ARROW, describeFrame } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
 import { stamp } from '../report/format.js';

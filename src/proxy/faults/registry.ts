@@ -1,5 +1,5 @@
 import { InputError } from '../../errors.js';
-import { isOneOf } from '../../one-of.js';
+import { isOneOf } from '../../guards.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
 import { hang } from './hang.js';
