@@ -38,6 +38,15 @@ export function readFileArg(path: string | undefined, what: string): Buffer | un
   }
 }
 
+/** `@FILE` as typed: the error echoes the `@` too. */
+export function readAtFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new InputError('ERR_BAD_FILE', `cannot read ${what} "@${path}": ${messageOf(e)}`);
+  }
+}
+
 /** yargs gives a string or an array for repeatable options. */
 export function list(value: unknown): string[] {
   if (value === undefined) return [];
@@ -95,4 +104,15 @@ export function refuseEmpty(option: string, why: string, argv: string[] = proces
   if (argv.some((a, i) => a === `${option}=` || (a === option && argv[i + 1] === ''))) {
     throw new InputError('ERR_EMPTY_VALUE', `bad ${option} "": ${why}`);
   }
+}
+
+/**
+ * `--fault help` (proxy, chain): every fault kind from the registry, then exit 0 — before yargs
+ * validates, so `proxy --fault help` needs no --target. The registry loads only when asked.
+ */
+export async function faultHelpMiddleware(argv: { fault?: string[] }): Promise<void> {
+  if (!argv.fault?.includes('help')) return;
+  const { faultHelp } = await import('./proxy/faults/registry.js');
+  process.stdout.write(`${faultHelp(process.stdout.columns || Number(process.env.COLUMNS) || 80)}\n`);
+  process.exit(0);
 }

@@ -35,7 +35,7 @@ export const REACH_OPTIONS = {
   cert: { type: 'string', describe: 'client certificate (PEM) for servers that require one (mTLS)' },
   key: { type: 'string', describe: 'private key (PEM) of --cert (default: read from the --cert file)' },
   pass: { type: 'string', describe: 'passphrase of an encrypted --key' },
-  location: { type: 'boolean', default: false, describe: `follow 3xx redirects of the upgrade (at most ${MAX_REDIRECTS}), each a phase` },
+  location: { alias: 'L', type: 'boolean', default: false, describe: `follow 3xx redirects of the upgrade (at most ${MAX_REDIRECTS}), each a phase` },
 } as const;
 
 /** The validated options; `env` is where HTTPS_PROXY and friends are read from. */

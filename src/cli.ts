@@ -31,11 +31,13 @@ async function main(): Promise<void> {
   const cli = yargs(joinDashValues(hideBin(process.argv)))
     .scriptName('wstrace')
     .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
-    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (see README "JSON output")' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (docs/json.md)' })
     .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
-    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase (ms, s, m)' })
+    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase: a number with ms, s, m or h (a bare number is refused, 0 aside)' })
+    .option('color', { type: 'boolean', default: true, describe: 'colour PASS/WARN/FAIL and verdicts on a terminal (--no-color: never; a non-empty NO_COLOR also turns it off)' })
     .command(commands)
-    .demandCommand(1, 'name a command: echo, client, proxy, chain, bisect, probe, watch, fault')
+    .completion('completion', 'print a bash/zsh completion script (wstrace completion >> ~/.bashrc)')
+    .demandCommand(1, `name a command: ${[...commands.map((c) => String(c.command).split(' ')[0]), 'completion'].join(', ')}`)
     .strict()
     .recommendCommands()
     .version(version)
@@ -46,11 +48,25 @@ async function main(): Promise<void> {
       throw msg ? new InputError('ERR_USAGE', msg) : err;
     })
     .exitProcess(false);
+  // yargs renders the whole help text right after it starts a command's handler, to have it at
+  // hand for a later showHelp(). We never show help after a handler ran (errors are one line),
+  // and that render (cliui, wrap-ansi, string-width) cost 40-80 ms of every one-shot run.
+  // getInternalMethods() is yargs' own hook, undocumented: if it goes, help is rendered again.
+  if (!wantsHelp(args)) {
+    const usage = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+    if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => {};
+  }
   try {
     await cli.parseAsync();
   } catch (err) {
     reportFatal(undefined, err, args);
   }
+}
+
+/** Help is printed for -h/--help anywhere before a `--` (yargs' own rule). */
+function wantsHelp(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 /**
@@ -59,11 +75,20 @@ async function main(): Promise<void> {
  * option's own check names it. Boolean flags take no value and are left alone.
  */
 function joinDashValues(argv: string[]): string[] {
-  const flags = new Set(['--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version']);
+  const flags = new Set([
+    '--json', '--binary', '--inspect', '--deflate', '--no-deflate', '--insecure', '--trace-frames', '--xfwd', '--all', '--show-secrets', '--help', '--version',
+    '--color', '--no-color', '--exit-on-eof', '--show-ping-pong', '--quiet', '--verbose', '--location',
+  ]);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const next = argv[i + 1];
+    // `-x -` (read stdin, wscat/curl's habit): yargs takes a lone "-" for an unknown argument.
+    if ((a === '-x' || a === '--execute') && next === '-') {
+      out.push('--execute=-');
+      i++;
+      continue;
+    }
     if (/^--[a-z][\w-]*$/.test(a) && !flags.has(a) && next !== undefined && /^-[^-]/.test(next) && !/^-[hV]$/.test(next)) {
       out.push(`${a}=${next}`);
       i++;

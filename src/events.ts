@@ -201,9 +201,13 @@ export interface SendEvent {
   event: 'send';
   t: number;
   seq: number;
-  count: number;
+  /** How many the run will send; absent in a session (interactive, pipe, -x), which cannot know. */
+  count?: number;
   bytes: number;
   binary: boolean;
+  /** A session's sends carry the payload: `text`, or `hex` for binary. */
+  text?: string;
+  hex?: string;
 }
 
 export interface MessageEvent {
@@ -222,6 +226,15 @@ export interface PongEvent {
   ms: number;
   ok?: false;
   outcome?: 'timeout' | 'closed' | 'error';
+  /** In a session: true for the user's /ping, false for a keepalive ping (--ping-interval). */
+  asked?: boolean;
+}
+
+/** A session with -P: the peer pinged us (ws answers with a pong by itself). */
+export interface PeerPingEvent {
+  event: 'ping';
+  t: number;
+  by: 'peer';
 }
 
 export interface ConfirmEvent {
@@ -273,6 +286,9 @@ export type ClientResultEvent = { event: 'result' } & Omit<ClientResult, 'report
 export type ClientEvent =
   | PhaseEvent | ResponseEvent | FallbackEvent | TraceEvent | InspectEvent | EchoEvent | SendEvent | MessageEvent | PongEvent
   | ConfirmEvent | ClientResultEvent;
+
+/** A client session (interactive, pipe, -x): the client's events, plus the peer's pings. */
+export type SessionEvent = ClientEvent | PeerPingEvent;
 
 // ---- load (client --concurrency) ---------------------------------------------------------------
 
@@ -478,7 +494,7 @@ export interface WatchResultEvent {
   verdict?: Verdict;
 }
 
-export type WatchEvent = WatchStartEvent | HandshakeEvent | DropEvent | LimitEvent | SummaryEvent | MetricsEvent | WatchResultEvent;
+export type WatchEvent = WatchStartEvent | HandshakeEvent | DropEvent | LimitEvent | SummaryEvent | MetricsEvent | StoppedEvent | WatchResultEvent;
 
 // ---- demo --------------------------------------------------------------------------------------
 
@@ -517,7 +533,7 @@ export type FaultCommandEvent = FaultAnswerEvent | HopsEvent;
 
 export type WstraceEvent =
   | ServerEvent | FaultAnswerEvent | HopsEvent
-  | ClientEvent | LoadEvent | LoadResultEvent
+  | ClientEvent | PeerPingEvent | LoadEvent | LoadResultEvent
   | BisectEvent | ProbeStreamEvent | WatchEvent
   | DemoClientEvent | DemoBisectEvent | DemoResultEvent
   | ErrorEvent;
@@ -528,7 +544,7 @@ export type EventName = WstraceEvent['event'];
 // A key missing here, or one too many, is a compile error: the list cannot drift from the union.
 const NAMED: Record<EventName, true> = {
   listening: true, stopped: true, fault: true, hops: true, frame: true, phase: true, response: true, fallback: true, trace: true,
-  inspect: true, echo: true, send: true, message: true, pong: true, confirm: true, load: true, plan: true, hop: true, check: true,
+  inspect: true, echo: true, send: true, message: true, pong: true, ping: true, confirm: true, load: true, plan: true, hop: true, check: true,
   probe: true, progress: true, watch: true, handshake: true, drop: true, limit: true, summary: true, metrics: true, client: true,
   bisect: true, error: true, result: true,
 };

@@ -10,14 +10,16 @@ export interface LogOptions {
 
 /**
  * Logs go to stderr, always: stdout belongs to the command's output (human or NDJSON).
- * On a TTY they are pretty-printed by pino-pretty, loaded only then, synchronously
+ * On a TTY they are pretty-printed by pino-pretty, one line per event, loaded only then, synchronously
  * (no worker thread) so a short-lived CLI does not pay for a transport.
  */
 export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
   const level = opts.level ?? 'info';
   if (process.stderr.isTTY && !opts.json) {
-    const { default: pretty } = await import('pino-pretty');
-    return pino({ level, base: undefined }, pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
+    const [{ default: pretty }, { styleFor }] = await Promise.all([import('pino-pretty'), import('./report/terminal.js')]);
+    // One line per event (its fields inline), coloured only as the terminal sink would be.
+    const colorize = styleFor(process.stderr).color;
+    return pino({ level, base: undefined }, pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, colorize }));
   }
   return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
 }

@@ -19,18 +19,18 @@ const EXPECTED: [RegExp, string][] = [
   [/^echo RTT p50, 64 B, 1 in flight vs TCP floor$/, 'node net echo'],
   [/^echo throughput, 64 B x \d+ in flight$/, 'ws (bare)'],
   [/^echo throughput, 1 KiB x \d+ in flight$/, 'ws (bare)'],
-  [/^added RTT p50, 1 hop /, 'haproxy'],
-  [/^added RTT p50, 1 hop /, 'nginx'],
-  [/^added RTT p50, 3 hops /, 'haproxy'],
-  [/^added RTT p50, 3 hops /, 'nginx'],
-  [/^throughput through 1 hop, 64 B /, 'haproxy'],
-  [/^throughput through 1 hop, 64 B /, 'nginx'],
-  [/^throughput through 1 hop, 1 KiB /, 'haproxy'],
-  [/^throughput through 1 hop, 1 KiB /, 'nginx'],
+  ...(['node floor', 'haproxy', 'nginx'].flatMap((peer) => [
+    [/^added RTT p50, 1 hop /, peer],
+    [/^added RTT p50, 3 hops /, peer],
+    [/^throughput through 1 hop, 64 B /, peer],
+    [/^throughput through 1 hop, 1 KiB /, peer],
+    [/^memory per idle proxied tunnel, n=\d+$/, peer],
+  ]) as [RegExp, string][]),
+  [/^memory per idle proxied tunnel, n=\d+, absolute aim$/, 'node floor'],
+  [/^memory per idle echo connection, n=\d+$/, 'ws (bare)'],
   [/^frame tap cost: /, 'wstrace proxy'],
-  [/^memory per idle proxied connection, n=\d+$/, 'nginx'],
-  [/^memory per idle proxied connection, n=\d+$/, 'haproxy'],
   [/^start-up: wstrace --version$/, 'node -e 0'],
+  [/^start-up: wstrace --help$/, 'node -e 0'],
   [/^start-up: one-shot client vs bare node$/, 'node -e 0'],
   [/^start-up: one-shot client$/, 'wscat'],
   [/^timing fidelity: loopback connect$/, 'curl'],
@@ -84,7 +84,7 @@ test('bench --smoke: every row measured, printed and written to --out', { timeou
   }
   // The table on stdout has one line per row under its header.
   const table = r.stdout.trim().split('\n');
-  assert.match(table[0]!, /^metric +subject +value +peer +peer value +unit +ratio +target +met$/);
+  assert.match(table[0]!, /^metric +subject +value +peer +peer value +unit +ratio +spread \(min-max, runs\) +target +met$/);
   assert.equal(table.length, rows.length + 1, r.stdout);
 });
 
@@ -93,4 +93,27 @@ test('bench: a bad option is one error line and exit 2', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^error: bad --only "nothing"/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('bench: a bad --repeat is one error line and exit 2', async () => {
+  const r = await run(['--repeat', '0'], 20_000);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^error: bad --repeat "0"/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('bench --repeat 2: each row is the median of 2 runs with its spread', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'wstrace-bench-repeat-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, 'results.json');
+  const r = await run(['--smoke', '--repeat', '2', '--only', 'echo', '--out', out], 55_000);
+  assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  const results = JSON.parse(readFileSync(out, 'utf8')) as { repeat: number; load: { start: number; end: number }; rows: Row[] };
+  assert.equal(results.repeat, 2);
+  assert.ok(Number.isFinite(results.load.start) && Number.isFinite(results.load.end));
+  assert.equal(results.rows.length, 4, JSON.stringify(results.rows));
+  for (const row of results.rows) {
+    assert.equal(row.runs, 2, `${row.metric}: ${JSON.stringify(row)}`);
+    assert.ok(row.spread && row.spread.of === 'ratio' && row.spread.min <= row.ratio! && row.ratio! <= row.spread.max, `${row.metric}: ${JSON.stringify(row)}`);
+  }
 });

@@ -83,7 +83,7 @@ describe('bad input → one line, exit 2, no stack', { concurrency: 4 }, () => {
   it('--help and --version still work (exit 0)', async () => {
     const help = await runCli(['--help'], { timeoutMs: 15_000 });
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /client <url>/);
+    assert.match(help.stdout, /client \[url\]/);
     const version = await runCli(['--version'], { timeoutMs: 15_000 });
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);

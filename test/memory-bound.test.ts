@@ -9,9 +9,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net, { type Socket } from 'node:net';
-import { WebSocket } from 'ws';
 import { startCliServer, stopAll } from './helpers/cli.js';
 import { rssBytes } from './helpers/proc.js';
+import { liveBytes } from './helpers/inspector.js';
 import { bigFrameHeader, stream } from './helpers/hostile-clients.js';
 import { PeerServer, acceptFor, header, readHead, upgradeRequest } from './helpers/raw-peers.js';
 
@@ -79,42 +79,6 @@ const settle = () => new Promise((r) => setTimeout(r, 1_000));
 // asks it for a full collection and then for what it really holds: V8 heap plus the memory behind
 // Buffers (`heapUsed + external`). Frames a hop kept are live, so they would still count.
 process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' ');
-
-/** Full GC in the proxy, then its live bytes (heapUsed + external), through the inspector. */
-async function liveBytes(stderr: () => string): Promise<number> {
-  const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr());
-  assert.ok(m, `no inspector URL on the proxy's stderr: ${stderr()}`);
-  const ws = new WebSocket(m[1]!);
-  const answers = new Map<number, (result: unknown) => void>();
-  ws.on('message', (data) => {
-    const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
-    if (msg.id !== undefined) answers.get(msg.id)?.(msg.result);
-  });
-  const call = (id: number, method: string, params: object = {}) =>
-    new Promise<unknown>((resolve) => {
-      answers.set(id, resolve);
-      ws.send(JSON.stringify({ id, method, params }));
-    });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      (async () => {
-        await new Promise<void>((resolve, reject) => {
-          ws.once('open', resolve);
-          ws.once('error', reject);
-        });
-        await call(1, 'HeapProfiler.collectGarbage');
-        const r = (await call(2, 'Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
-        const mem = JSON.parse(r.result.value) as { heapUsed: number; external: number };
-        return mem.heapUsed + mem.external;
-      })(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the proxy\'s inspector did not answer within 10 s')), 10_000))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    ws.terminate();
-  }
-}
 
 describe('memory stays bounded whatever a frame declares', { concurrency: 1 }, () => {
   for (const setup of [['--trace-frames'], ['--fault', 'drop-close'], ['--fault', 'drop-pong'], ['--fault', 'corrupt-rsv1'], ['--fault', 'max-message=32M']]) {

@@ -42,8 +42,7 @@ describe('through a real squid', () => {
     assert.equal(p.request, `CONNECT 127.0.0.1:${port(echo!.url)}`);
     assert.equal(p.status, 200);
     assert.equal(typeof p.ms, 'number');
-    const connect = phases.find((e) => e.phase === 'connect') as Ev & { peer: { port: number } };
-    assert.equal(connect.peer.port, squid.port);
+    assert.equal((phases.find((e) => e.phase === 'connect') as Ev & { peer: { port: number } }).peer.port, squid.port);
     assert.match(squidAccessLog(squid), new RegExp(`TCP_TUNNEL/200 .*CONNECT 127\\.0\\.0\\.1:${port(echo!.url)}`));
   });
 

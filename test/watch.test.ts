@@ -177,14 +177,14 @@ describe('watch through faults', { concurrency: 7 }, () => {
   });
 });
 
-test('Ctrl-C ends the watch with the final summary, exit 0, nothing left open', async (t) => {
+test('Ctrl-C ends the watch with the final summary and a stop line, exit 0, nothing left open', async (t) => {
   // Human output: its first line names the URL, which is all startCliServer needs from a non-server.
   const w = await startCliServer(t, ['watch', echo.url, '--every', '500ms']);
   assert.match(w.firstLine, /^watch ws:.*until Ctrl-C$/);
   await new Promise((r) => setTimeout(r, 1_500));
   await w.stop();
   assert.match(w.stdout(), /^\[\s*\d+\.\d{3}\] done: drops 0; handshakes \d+ ok 0 failed, p50 [\d.]+ ms p99 [\d.]+ ms$/m);
-  assert.match(w.stdout(), /ok: no --fail-on condition met\n$/);
+  assert.match(w.stdout(), /ok: no --fail-on condition met\nstopped \(SIGINT\)\n$/);
 });
 
 const PY = '/usr/bin/python3';

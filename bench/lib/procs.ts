@@ -87,13 +87,15 @@ function launch(name: string, cmd: string, args: string[], cwd = REPO_ROOT): { p
 function stopper(proc: ChildProcess, cleanup?: () => void): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      // Declared before done(): a child that already exited (stopped twice) reaches done() at once.
       const done = () => {
         clearTimeout(timer);
         cleanup?.();
         resolve();
       };
       if (proc.exitCode !== null || proc.signalCode !== null) return done();
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
+      timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
       proc.once('exit', done);
       proc.kill('SIGTERM');
     });

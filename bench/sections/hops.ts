@@ -3,18 +3,23 @@
  * wstrace proxy vs HAProxy vs nginx, each in front of the same bare ws echo. Every peer's hops
  * run at once and the rounds alternate between them, so load from elsewhere hits all alike.
  */
-import { CLI, profileFlags, startNode, startReal, type Child } from '../lib/procs.js';
+import path from 'node:path';
+import { BENCH_DIST, CLI, profileFlags, startNode, startReal, type Child } from '../lib/procs.js';
 import { row, skipped, type Row, type Target } from '../lib/results.js';
 import { compare, rttP50, throughput, type Probe } from '../lib/workloads.js';
 import type { Context } from './context.js';
 
-export type HopKind = 'wstrace' | 'haproxy' | 'nginx';
-export const HOP_LABEL: Record<HopKind, string> = { wstrace: 'wstrace proxy', haproxy: 'haproxy', nginx: 'nginx' };
-const KINDS: HopKind[] = ['wstrace', 'haproxy', 'nginx'];
+export type HopKind = 'wstrace' | 'floor' | 'haproxy' | 'nginx';
+export const HOP_LABEL: Record<HopKind, string> = { wstrace: 'wstrace proxy', floor: 'node floor (net pipe)', haproxy: 'haproxy', nginx: 'nginx' };
+const KINDS: HopKind[] = ['wstrace', 'floor', 'haproxy', 'nginx'];
 
-/** One hop in front of `upstreamPort`. The wstrace proxy logs at warn: per-connection info lines are not the hop's job under load. */
-export function startHop(kind: HopKind, upstreamPort: number, extra: string[] = ['--log-level', 'warn']): Promise<Child> {
-  if (kind === 'wstrace') return startNode('wstrace proxy', CLI, ['proxy', '--target', `ws://127.0.0.1:${upstreamPort}`, '--port', '0', '--json', ...extra], '', profileFlags());
+/**
+ * One hop in front of `upstreamPort`. The wstrace proxy logs at warn: per-connection info lines
+ * are not the hop's job under load. `nodeFlags` go to the Node hops (wstrace, the floor).
+ */
+export function startHop(kind: HopKind, upstreamPort: number, extra: string[] = ['--log-level', 'warn'], nodeFlags: string[] = []): Promise<Child> {
+  if (kind === 'wstrace') return startNode('wstrace proxy', CLI, ['proxy', '--target', `ws://127.0.0.1:${upstreamPort}`, '--port', '0', '--json', ...extra], '', [...nodeFlags, ...profileFlags()]);
+  if (kind === 'floor') return startNode(HOP_LABEL.floor, path.join(BENCH_DIST, 'peers', 'net-proxy.js'), [String(upstreamPort)], '', [...nodeFlags, ...profileFlags()]);
   return startReal(kind, upstreamPort);
 }
 
@@ -60,13 +65,14 @@ export async function hopsSection(ctx: Context): Promise<Row[]> {
     const rows: Row[] = [];
     for (const [hops, r] of [[1, rtt1], [3, rtt3]] as [number, Record<string, number>][]) {
       const metric = `added RTT p50, ${hops} hop${hops > 1 ? 's' : ''} (hop RTT - direct RTT)`;
-      rows.push(...against(metric, 'ms', { kind: 'ratio<=', x: 1.0 }, failed, (k) => (r[k] === undefined ? null : r[k]! - r.direct!),
-        (k) => `p50 direct ${r.direct!.toFixed(3)} ms, through wstrace ${r.wstrace?.toFixed(3)}, through ${k} ${r[k]?.toFixed(3)}`));
+      rows.push(...against(metric, 'ms', { floor: { kind: 'ratio<=', x: 1.05 }, haproxy: { kind: 'ratio<=', x: 1.0 }, nginx: null }, failed,
+        (k) => (r[k] === undefined ? null : r[k]! - r.direct!),
+        (k) => `p50 direct ${r.direct!.toFixed(3)} ms, through wstrace ${r.wstrace?.toFixed(3)}, through ${HOP_LABEL[k]} ${r[k]?.toFixed(3)}`));
     }
     for (const [size, pipeline, label] of ctx.profile.throughput) {
       ctx.log(`throughput through 1 hop, ${label} in flight`);
       const r = await compare(probes(one, (u) => throughput(u, size, pipeline)), t);
-      rows.push(...against(`throughput through 1 hop, ${label} in flight`, 'msgs/s', { kind: 'ratio>=', x: 1.0 }, failed, (k) => r[k] ?? null));
+      rows.push(...against(`throughput through 1 hop, ${label} in flight`, 'msgs/s', { floor: null, haproxy: { kind: 'ratio>=', x: 1.0 }, nginx: null }, failed, (k) => r[k] ?? null));
     }
     rows.push(await tapCost(ctx));
     return rows;
@@ -75,16 +81,20 @@ export async function hopsSection(ctx: Context): Promise<Row[]> {
   }
 }
 
-/** Two rows, wstrace vs HAProxy (the target) and wstrace vs nginx (informational). */
-function against(metric: string, unit: string, target: Target, failed: Map<HopKind, string>, value: (k: HopKind) => number | null, note?: (k: HopKind) => string): Row[] {
-  return (['haproxy', 'nginx'] as const).map((peer) => {
-    const t = peer === 'haproxy' ? target : null;
+type Peer = Exclude<HopKind, 'wstrace'>;
+
+/** One row per peer: wstrace vs the Node floor, HAProxy and nginx, each with its own target (null: informational). */
+function against(metric: string, unit: string, targets: Record<Peer, Target>, failed: Map<HopKind, string>, value: (k: HopKind) => number | null, note?: (k: HopKind) => string): Row[] {
+  return (['floor', 'haproxy', 'nginx'] as const).map((peer) => {
+    const t = targets[peer];
     const ours = value('wstrace');
     const theirs = value(peer);
-    if (ours === null || theirs === null) return skipped(metric, 'wstrace proxy', peer, unit, t, failed.get('wstrace') ?? failed.get(peer) ?? 'not measured');
-    return row(metric, 'wstrace proxy', peer, ours, theirs, unit, t, note?.(peer));
+    if (ours === null || theirs === null) return skipped(metric, 'wstrace proxy', HOP_LABEL[peer], unit, t, failed.get('wstrace') ?? failed.get(peer) ?? 'not measured');
+    return row(metric, 'wstrace proxy', HOP_LABEL[peer], ours, theirs, unit, t, note?.(peer));
   });
 }
+
+const TAP_TARGET: Target = { kind: 'ratio>=', x: 0.8 };
 
 /** 7. the same hop with and without --trace-frames, both logging at info to a pipe we drain. */
 async function tapCost(ctx: Context): Promise<Row> {
@@ -102,9 +112,9 @@ async function tapCost(ctx: Context): Promise<Row> {
     const note = traced
       ? 'both --json --log-level info, output drained by the bench: the ratio is frame parsing plus one NDJSON frame event per frame'
       : 'no frame lines were logged: --trace-frames is accepted but the tap is not wired in this build, so this ratio is noise';
-    return row(metric, 'wstrace proxy --trace-frames', 'wstrace proxy', r.tapped, r.plain, 'msgs/s', null, note);
+    return row(metric, 'wstrace proxy --trace-frames', 'wstrace proxy', r.tapped, r.plain, 'msgs/s', TAP_TARGET, note);
   } catch (e) {
-    return skipped(metric, 'wstrace proxy --trace-frames', 'wstrace proxy', 'msgs/s', null, e instanceof Error ? e.message.split('\n')[0]! : String(e));
+    return skipped(metric, 'wstrace proxy --trace-frames', 'wstrace proxy', 'msgs/s', TAP_TARGET, e instanceof Error ? e.message.split('\n')[0]! : String(e));
   } finally {
     await Promise.all(hops.map((c) => c.stop()));
   }

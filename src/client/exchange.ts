@@ -90,7 +90,7 @@ export interface CloseOutcome {
  * Starts the close handshake (RFC 6455 §7.1.2) and waits at most `timeoutMs` for the peer's
  * close frame; then destroys the socket. ws's own close timer is 30 s, far too long to wait.
  */
-export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): Promise<CloseOutcome> {
+export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000, reason = ''): Promise<CloseOutcome> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     if (ws.readyState === ws.CLOSED) {
@@ -114,7 +114,7 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): P
     };
     ws.once('close', onClose);
     ws.on('error', () => {});
-    ws.close(code);
+    ws.close(code, reason);
   });
 }
 

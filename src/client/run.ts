@@ -15,6 +15,7 @@ import { downgradeVerdict, hopTrace, refineByTrace } from './trace.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
+import { redactSecrets, type HandshakeReport } from '../endpoint/inspect.js';
 
 /**
  * The client's whole story: resolve → connect → tls → upgrade → open → echoes → close, every
@@ -113,8 +114,10 @@ async function converse(
     } else {
       const r = await requestInspect(ws, o.timeoutMs);
       if (r.kind === 'value') {
-        result.report = r.value;
-        emit({ event: 'inspect', t: rel(t0), available: true, report: r.value });
+        // An endpoint started with --show-secrets sends credentials in full: mask them here too.
+        const report = o.showSecrets ? r.value : maskReport(r.value);
+        result.report = report;
+        emit({ event: 'inspect', t: rel(t0), available: true, report });
       } else if (r.kind === 'closed') {
         result.closeCode = r.code;
         return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: 'inspect' });
@@ -165,6 +168,11 @@ async function converse(
     return noEcho(talk, `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s`);
   }
   return undefined;
+}
+
+/** Credentials in the report's headers, masked (the endpoint masks them unless --show-secrets). */
+function maskReport(report: HandshakeReport): HandshakeReport {
+  return { ...report, headers: redactSecrets(report.headers) };
 }
 
 /**

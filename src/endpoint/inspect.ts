@@ -35,8 +35,11 @@ export interface HandshakeReport {
  */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
+const REDACTED = /^\[redacted: \d+ bytes\]$/;
+
+/** Idempotent: a client masking a report the endpoint already masked keeps the endpoint's lengths. */
 export function redactSecrets(headers: [string, string][]): [string, string][] {
-  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
+  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) && !REDACTED.test(v) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
 }
 
 function shown(raw: string[], showSecrets: boolean): [string, string][] {

@@ -11,7 +11,7 @@ import type { ClientCommandArgs } from '../run/client.js';
 
 /** The client options a load run shares with one-shot mode. */
 /** The client command's arguments: load mode is the client with load options. */
-type SharedArgs = ClientCommandArgs;
+type SharedArgs = ClientCommandArgs & { url: string };
 
 function wholeNumber(value: number | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -64,6 +64,8 @@ function sniff(socket: Socket, deadlineMs: number, handOff: (proto: 'h1' | 'h2')
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('error', onError);
+    // Kept, this listener would hold the timer and the first bytes for the connection's life.
+    socket.off('close', onClose);
     socket.pause();
     if (head.length) socket.unshift(head);
     handOff(proto);
@@ -77,5 +79,6 @@ function sniff(socket: Socket, deadlineMs: number, handOff: (proto: 'h1' | 'h2')
   const timer = setTimeout(() => done('h1'), deadlineMs);
   socket.on('data', onData);
   socket.on('error', onError);
-  socket.once('close', () => clearTimeout(timer));
+  const onClose = () => clearTimeout(timer);
+  socket.once('close', onClose);
 }

@@ -21,16 +21,52 @@ export interface FrameTap {
   once(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
+/**
+ * The tap without the stream: `feed` each chunk of one direction (after it was passed on) and
+ * hear of every frame, or of the one error after which it stops parsing. The proxy's
+ * `--trace-frames` uses it as an observer on the tunnel, so tracing adds no stream layer.
+ */
+export class FrameWatch {
+  readonly #parser: FrameParser;
+  #failed = false;
+
+  constructor(parserOptions: FrameParserOptions, private readonly onFrame: (frame: Frame) => void, private readonly onError: (error: FrameError) => void) {
+    this.#parser = new FrameParser(parserOptions);
+  }
+
+  get parser(): FrameParser {
+    return this.#parser;
+  }
+
+  feed(chunk: Buffer): void {
+    if (this.#failed) return;
+    const frames: Frame[] = [];
+    let error: FrameError | undefined;
+    try {
+      this.#parser.feed(chunk, (frame) => frames.push(frame));
+    } catch (err) {
+      // The parser throws only FrameError (fuzz-tested); anything else is a
+      // bug in this code and should be loud rather than silently swallowed.
+      if (!(err instanceof FrameError)) throw err;
+      this.#failed = true;
+      error = err;
+    }
+    for (const frame of frames) this.onFrame(frame);
+    if (error) this.onError(error);
+  }
+}
+
 export class FrameTap extends Transform {
   /** Free-form label for logs, e.g. 'client→server'. */
   readonly direction: string;
+  readonly #watch: FrameWatch;
   #parser: FrameParser;
-  #failed = false;
 
   constructor(direction: string, parserOptions: FrameParserOptions = {}) {
     super();
     this.direction = direction;
-    this.#parser = new FrameParser(parserOptions);
+    this.#watch = new FrameWatch(parserOptions, (frame) => this.emit('frame', frame), (error) => this.emit('frame-error', error));
+    this.#parser = this.#watch.parser;
   }
 
   /** Bytes of an incomplete frame; non-zero at 'end' means a truncated frame. */
@@ -52,20 +88,6 @@ export class FrameTap extends Transform {
     // Forward first: observers must never sit on the data path.
     this.push(chunk);
     callback();
-    if (this.#failed) return;
-
-    const frames: Frame[] = [];
-    let error: FrameError | undefined;
-    try {
-      this.#parser.feed(chunk, (frame) => frames.push(frame));
-    } catch (err) {
-      // The parser throws only FrameError (fuzz-tested); anything else is a
-      // bug in this code and should be loud rather than silently swallowed.
-      if (!(err instanceof FrameError)) throw err;
-      this.#failed = true;
-      error = err;
-    }
-    for (const frame of frames) this.emit('frame', frame);
-    if (error) this.emit('frame-error', error);
+    this.#watch.feed(chunk);
   }
 }

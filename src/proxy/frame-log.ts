@@ -1,6 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream';
 import type { Logger } from '../log.js';
-import { FrameTap } from '../protocol/frame-tap.js';
+import { FrameWatch } from '../protocol/frame-tap.js';
 import { Opcode, opcodeName, type Frame } from '../protocol/frame.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 import type { FrameError } from '../protocol/frame-error.js';
@@ -36,13 +35,18 @@ export const ARROW: Record<Direction, string> = { up: 'client → upstream', dow
 let traced = 0;
 
 /**
- * `--trace-frames`: a FrameTap per direction. The tap forwards every chunk before parsing, so
- * tracing cannot delay or alter the stream; on an invalid frame it reports once and goes blind.
- * Each frame goes to the logger and, when given, to `onFrame` as a structured event.
+ * `--trace-frames`: a FrameWatch per direction, watching the tunnel's chunks (an observer, not a
+ * stage: tracing adds no stream layer, and a traced tunnel without faults carries its bytes as
+ * bare as an untraced one). A watch only reads the chunks it is shown, so tracing cannot alter
+ * the stream; on an invalid frame it reports once and goes blind. Headers only:
+ * data payloads are counted and skipped, never held or unmasked (only a control frame's body,
+ * at most 125 bytes, for the close code). Each frame goes to the logger and, when given, to
+ * `onFrame` as a structured event.
  *
- * Both taps sit on the client's side of the hop's faults, like a capture on the client-facing
- * socket: `up` shows what the client sent (before a fault drops it), `down` what the client got
- * (after a fault flipped a bit or injected a close 1009). Call it after the faults' onTunnel.
+ * Both watches sit on the client's side of the hop's faults, like a capture on the client-facing
+ * socket: `up` shows what the client sent (before a fault drops it, and before a fault's reaction
+ * to it, such as max-message's close 1009), `down` what the client got (after a fault flipped a
+ * bit or injected a close 1009).
  */
 export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: (ev: FrameEvent) => void): void {
   const conn = ++traced;
@@ -51,8 +55,7 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
     // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
     // No size cap either: a tracer that gave up on a 20 MiB message would go blind for good.
     // Data payloads are counted, never held: a frame declaring 3 GiB costs the hop nothing.
-    const tap = new FrameTap(ARROW[dir], { allowRsv: true, maxPayload: 0, discardData: true });
-    tap.on('frame', (frame: Frame) => {
+    const watch = new FrameWatch({ allowRsv: true, maxPayload: 0, discardData: true }, (frame: Frame) => {
       const ev = frameEvent(hop, conn, dir, ++seq, frame);
       // Printed as an event when someone listens; otherwise the log line is the trace.
       if (onFrame) {
@@ -61,31 +64,10 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
       } else {
         log.info(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
       }
-    });
-    tap.on('frame-error', (err: FrameError) => {
+    }, (err: FrameError) => {
       log.warn({ hop, conn, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
     });
-    if (dir === 'up') {
-      // Order matters: [tap, hand-off, …faults]. See HandOff.
-      tunnel.addStage(dir, new HandOff(), 'first');
-      tunnel.addStage(dir, tap, 'first');
-    } else {
-      tunnel.addStage(dir, tap, 'last');
-    }
-  }
-}
-
-/**
- * FrameTap pushes a chunk on before it parses it, and a push runs the next stages synchronously:
- * a fault reacting to that chunk (max-message answering close 1009) would be traced before the
- * frame that caused it. Handing the chunk on one microtask later lets the tap report it first.
- */
-class HandOff extends Transform {
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    queueMicrotask(() => {
-      if (!this.destroyed) this.push(chunk);
-      callback();
-    });
+    tunnel.observe(dir, (chunk) => watch.feed(chunk));
   }
 }
 

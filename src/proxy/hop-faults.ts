@@ -5,7 +5,6 @@ import type { Direction, Tunnel, TunnelStats } from './tunnel.js';
 import type { Fault, FaultAttrs, FaultTunnel, Stream } from './faults/fault.js';
 import { FrameStage } from './faults/frame-stage.js';
 import { parseFaultSpec, traitsOf, type AttrOverrides } from './faults/registry.js';
-import { LiveStages } from './live-stages.js';
 
 /** One fault on a hop, as the control API and the library report it. */
 export interface FaultInfo {
@@ -59,7 +58,6 @@ export type Drawn = readonly Entry[];
 
 interface OpenTunnel {
   tunnel: Tunnel;
-  stages: Record<Direction, LiveStages>;
   applied: Map<Entry, { dir: Direction; stage: Transform }[]>;
   log: Logger;
 }
@@ -149,9 +147,9 @@ export class HopFaults {
 
   /** The 101 went through: give the tunnel its live stage lists and the drawn faults' stages. */
   attach(tunnel: Tunnel, drawn: Drawn, log: Logger): void {
-    const t: OpenTunnel = { tunnel, stages: { up: new LiveStages(), down: new LiveStages() }, applied: new Map(), log };
-    tunnel.addStage('up', t.stages.up);
-    tunnel.addStage('down', t.stages.down);
+    // The live stage lists are the tunnel's, made when a fault first needs one: a tunnel without
+    // faults carries its bytes with no stage at all (memory and latency per hop).
+    const t: OpenTunnel = { tunnel, applied: new Map(), log };
     this.#counters.tunnels++;
     this.#open.add(t);
     tunnel.once('closed', (stats: TunnelStats) => {
@@ -211,7 +209,7 @@ export class HopFaults {
       const stages = t.applied.get(e);
       if (!stages) continue;
       t.applied.delete(e);
-      for (const { dir, stage } of stages) t.stages[dir].remove(stage);
+      for (const { dir, stage } of stages) t.tunnel.live(dir).remove(stage);
       n++;
     }
     return n;
@@ -240,7 +238,7 @@ export class HopFaults {
           });
         }
         added.push({ dir, stage });
-        t.stages[dir].add(stage);
+        tunnel.live(dir).add(stage);
       },
       destroy: (reason) => tunnel.destroy(reason),
       on: (event, fn) => tunnel.on(event, fn),

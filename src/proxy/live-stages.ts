@@ -23,7 +23,7 @@ export class LiveStages extends Duplex {
    * output. Made on first use: most tunnels never get a stage, and an idle tunnel's memory counts.
    */
   #sink: Writable | undefined;
-  readonly #frames = new FrameBoundaries();
+  readonly #frames: FrameBoundaries;
   /** Stages waiting for a frame boundary to be put in front. */
   readonly #waiting: Transform[] = [];
   #started = false;
@@ -36,6 +36,16 @@ export class LiveStages extends Duplex {
   #holding = false;
   #held: (() => void) | undefined;
   #readMore: (() => void) | undefined;
+
+  /**
+   * `frames`: where a tunnel that carried bytes without us (bare) has got to; stages added then
+   * wait for its next frame boundary, as for a list that has seen bytes itself.
+   */
+  constructor(frames?: FrameBoundaries) {
+    super();
+    this.#frames = frames ?? new FrameBoundaries();
+    this.#started = frames !== undefined;
+  }
 
   #out(): Writable {
     this.#sink ??= new Writable({ write: (chunk: Buffer, _enc, callback) => this.#emit(chunk, callback) });

@@ -68,6 +68,8 @@ interface Upgrade {
   timer?: NodeJS.Timeout;
   status?: number;
   proxyReq?: ClientRequest;
+  /** The upstream socket's 'end' listeners before http-proxy added its own (see `adopt`). */
+  upstreamEnds?: Function[];
   tunnel?: Tunnel;
   /** The faults drawn for this connection when its request arrived. */
   faults: Drawn;
@@ -144,12 +146,18 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   });
 
   // ---- upgrades: we own the client socket from the first byte
+  // One function for every socket (not a closure per connection): an idle tunnel's memory counts.
+  const onClientError = (err: Error) => log.debug({ err: err.message }, 'client socket error');
+  const onUpstreamError = (err: Error) => log.debug({ err: err.message }, 'upstream socket error');
+
   server.on('upgrade', (req: IncomingMessage, client: Duplex, head: Buffer) => {
     // http-proxy adds no error listener until the upstream 101 (node-http-proxy #1468, #1439).
-    client.on('error', (err: Error) => log.debug({ err: err.message }, 'client socket error'));
+    client.on('error', onClientError);
     const up: Upgrade = { url: req.url ?? '/', client, target: '', t0: performance.now(), faults: control.draw('upgrade'), finished: false };
     upgrades.add(up);
-    client.once('close', () => finish(up, 'client closed'));
+    // Made outside this handler: a closure made here would keep its whole scope (the request
+    // among it) for the tunnel's life.
+    client.once('close', finishOnClose(up));
     if (isLoop(name, req.headers.via)) return reject(up, 508, `Via already names "${name}": a loop, or two hops share this name (use --name)`);
     if (req.method !== 'GET') return reject(up, 405, `WebSocket upgrades must use GET, got ${req.method}`);
     if (!headerTokens(req.headers.upgrade).includes('websocket')) {
@@ -212,27 +220,28 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     });
     proxyReq.on('upgrade', (res: IncomingMessage, upstream: Socket) => {
       clearTimeout(up.timer);
+      up.timer = undefined;
       up.status = 101;
+      up.upstreamEnds = upstream.listeners('end');
       res.headers.via = appendVia(res.headers.via, name, true, req);
       for (const { fault } of up.faults) fault.editUpgradeResponse?.(res.headers);
       byUpstream.set(upstream, up);
-      upstream.on('error', (err: Error) => log.debug({ err: err.message }, 'upstream socket error'));
+      upstream.on('error', onUpstreamError);
     });
   });
 
   // Emitted right after http-proxy pipes the sockets, before any data flows: take the pipes over.
   proxy.on('open', (upstream: Duplex) => {
     const up = byUpstream.get(upstream);
+    byUpstream.delete(upstream);
     if (!up || up.finished) {
       upstream.destroy();
       return;
     }
+    adopt(up, upstream);
     const tunnel = new Tunnel(up.client, upstream, timeoutMs);
     up.tunnel = tunnel;
     log.info({ target: up.target, url: up.url, ms: ms(up) }, 'upgrade 101');
-    // The tunnel owns both sockets now; holding the request objects for the tunnel's whole life
-    // cost ~3 KiB per idle tunnel (bench: memory per proxied connection).
-    up.proxyReq = undefined;
     control.attach(tunnel, up.faults, log);
     // After the faults: the tap sits on the client's side of them (what the client sent and got).
     if (opts.traceFrames) addFrameTap(tunnel, name, log, opts.onFrame);
@@ -243,6 +252,23 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     tunnel.start();
   });
   proxy.on('error', (err: Error) => log.debug({ err: err.message }, 'proxy error'));
+
+  /**
+   * After the 101 the tunnel owns both sockets, and nothing of the request may outlive it: an
+   * idle tunnel should cost its two sockets. http-proxy leaves three listeners behind that hold
+   * its request, our IncomingMessage and the upstream's 101 response for the tunnel's whole
+   * life (an 'error' and an 'end' on the upstream socket, an 'error' on the client's); our own
+   * pre-tunnel error listeners go too, as the tunnel adds its own. http-proxy's pipes are
+   * undone by the tunnel.
+   */
+  function adopt(up: Upgrade, upstream: Duplex): void {
+    up.client.removeAllListeners('error');
+    upstream.removeAllListeners('error');
+    const keep = new Set(up.upstreamEnds);
+    for (const fn of upstream.listeners('end')) if (!keep.has(fn as Function)) upstream.off('end', fn as (...a: unknown[]) => void);
+    up.upstreamEnds = undefined;
+    up.proxyReq = undefined;
+  }
 
   function requestContext(kind: 'upgrade' | 'http', req: IncomingMessage, answer: (s: number, m: string) => void, hold: () => void): RequestContext {
     return { hop: name, kind, req, log, answer, hold };
@@ -255,6 +281,10 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
     log.info({ status, message, ms: ms(up) }, 'upgrade answered by this hop');
     answerRaw(up.client, status, name, message, { Via: appendVia(undefined, name, true) }, fields);
     finish(up, `answered ${status}`);
+  }
+
+  function finishOnClose(up: Upgrade): () => void {
+    return () => finish(up, 'client closed');
   }
 
   function finish(up: Upgrade, reason: string): void {

@@ -1,5 +1,6 @@
 import { timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { memoryReporter, type BisectEvent, type ClientEvent, type ClientResult, type Reporter, type WstraceEvent } from '../events.js';
+import { terminalWriter } from '../report/terminal.js';
 import { reporterFor } from '../report/output.js';
 import { jsonReporter, stdoutWriter } from '../report/reporter.js';
 import { renderClientEvent } from '../report/client.js';
@@ -25,7 +26,7 @@ const FAULT = 'strip-upgrade';
 export async function runDemoCommand(args: DemoCommandArgs): Promise<void> {
   const timeout = timeoutMs(args);
   const t0 = performance.now();
-  const say = args.json ? () => {} : (...lines: string[]) => stdoutWriter(lines.join('\n') + '\n');
+  const say = args.json ? () => {} : (...lines: string[]) => terminalWriter()(lines.join('\n') + '\n');
   const chain: Chain = await startChain(
     { hops: Array.from({ length: HOPS }, (_, i) => ({ faults: i + 1 === FAULTY ? [FAULT] : [] })) },
     { timeoutMs: timeout },

@@ -11,7 +11,7 @@ import { runH2Probe } from '../probe/h2.js';
 import { selectH2Checks } from '../probe/h2-checks.js';
 
 export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimitArgs {
-  url: string;
+  url?: string;
   check?: string[];
   all: boolean;
 }
@@ -20,6 +20,7 @@ export interface ProbeCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimit
 const PROGRESS_MS = 1_000;
 
 export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
+  if (args.url === undefined) throw new InputError('ERR_USAGE', 'probe needs a URL: wstrace probe ws://host:port/path (wstrace probe --list shows the checks)');
   const target = parseWsUrl(args.url);
   refuseEmpty('--check', 'name a check');
   const h2 = args.http2 === true || args.http === '2';

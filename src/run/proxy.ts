@@ -6,8 +6,10 @@ import { msSince } from '../net/duration.js';
 import { parseHost, parseListen } from '../net/listen.js';
 import { describeUpstream } from '../proxy/upstream.js';
 import { createLogger } from '../log.js';
-import { reporterFor } from '../report/output.js';
+import { reporterFor, withStopLine } from '../report/output.js';
 import type { ProxyStreamEvent } from '../events.js';
+import { humanReporter, jsonReporter } from '../report/reporter.js';
+import { coalescedStdout } from './coalesced-stdout.js';
 import { startProxy } from '../proxy/server.js';
 import { ARROW, describeFrame } from '../proxy/frame-log.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
@@ -38,7 +40,8 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const upstreamHttp = args['upstream-http'];
   if (upstreamHttp !== '1.1' && upstreamHttp !== '2' && upstreamHttp !== 'same') throw new InputError('ERR_BAD_HTTP', `bad --upstream-http "${upstreamHttp}": use 1.1, 2 or same`);
   const logger = await createLogger({ level: args['log-level'], json: args.json });
-  const reporter = reporterFor(args.json, render);
+  // With --trace-frames an event per frame: one stdout write per loop turn, not per frame.
+  const reporter = args['trace-frames'] ? (args.json ? jsonReporter(coalescedStdout()) : humanReporter(withStopLine(render), coalescedStdout())) : reporterFor(args.json, render);
   const t0 = performance.now();
   const proxy = await startProxy({
     targets,

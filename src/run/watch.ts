@@ -4,7 +4,9 @@ import { list, timeoutMs, type GlobalArgs } from '../cli-options.js';
 import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseWsUrl } from '../net/url.js';
-import { humanReporter, jsonReporter, stdoutWriter } from '../report/reporter.js';
+import { humanReporter, jsonReporter } from '../report/reporter.js';
+import { withStopLine } from '../report/output.js';
+import { terminalWriter } from '../report/terminal.js';
 import { renderWatchEvent, StatusLine, statusText } from '../report/watch.js';
 import { parseFailOn } from '../watch/fail-on.js';
 import { PATTERNS, type Pattern } from '../watch/patterns.js';
@@ -57,12 +59,17 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
     metrics = new WatchMetrics();
   }
   const tty = !args.json && process.stdout.isTTY === true;
-  const status = tty ? new StatusLine(stdoutWriter) : undefined;
-  const reporter = args.json ? jsonReporter() : humanReporter(renderWatchEvent, status?.write);
+  const write = terminalWriter();
+  const status = tty ? new StatusLine(write) : undefined;
+  const reporter = args.json ? jsonReporter() : humanReporter(withStopLine(renderWatchEvent), status?.write ?? write);
   if (metrics && metricsAt) reporter.emit({ event: 'metrics', url: await metrics.serve(metricsAt.host, metricsAt.port) });
 
   const abort = new AbortController();
-  const stop = () => abort.abort();
+  let stoppedBy: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stoppedBy = signal;
+    abort.abort();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -82,6 +89,7 @@ export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
       },
     );
     process.exitCode = result.ok ? 0 : 1;
+    if (stoppedBy) reporter.emit({ event: 'stopped', signal: stoppedBy });
   } finally {
     status?.clear();
     process.off('SIGINT', stop);

@@ -1,5 +1,6 @@
 import { formatBytes } from '../../net/size.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import type { Session } from '../session.js';
 import { describeCode, pattern, roundTrip, verdictOf, type Exchange } from '../steps.js';
 
@@ -13,10 +14,7 @@ const SMALL = 1024;
  * the connection dead or in doubt, so the next size gets a fresh one; a passing size keeps it.
  */
 export const maxMessageCheck: Check = {
-  name: 'max-message',
-  long: false,
-  heavy: true,
-  describe: 'binary search for the largest echoed message up to --max-size; the exact threshold and its close code',
+  ...checkInfo('max-message'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const max = ctx.settings.maxSize;
     const bytes = pattern(max, 99);

@@ -1,6 +1,7 @@
 import { INSPECT_MESSAGE } from '../../constants.js';
 import { headerTokens } from '../../net/header.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { headerValues } from '../http-head.js';
 import type { Session } from '../session.js';
 import { isRecord } from '../../guards.js';
@@ -11,9 +12,7 @@ import { isRecord } from '../../guards.js';
  * also ask it what it received, which tells "the server declined" from "a hop dropped it".
  */
 export const subprotocolCheck: Check = {
-  name: 'subprotocol',
-  long: false,
-  describe: 'offer --subprotocol values; report what the 101 chose vs. what was offered',
+  ...checkInfo('subprotocol'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const offered = ctx.settings.subprotocols;
     const s = await ctx.open();

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { hanging } from '../../text.js';
 import { isOneOf } from '../../guards.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
@@ -190,7 +191,28 @@ export function faultAttrsTable(): string {
   const rows = FAULT_KINDS.map((k) => {
     const t = traitsOf(k.kind);
     const stream = t.stream ? `\`${t.stream}\`${t.streamMeans ? ` (${t.streamMeans})` : ''}${t.legacy ? `; also \`${t.legacy.how === 'param' ? `${t.legacy.spelling}=` : ''}${t.legacy.how === 'value' ? t.legacy.spelling : 'up|down|both'}\`` : ''}` : '—';
-    return `| \`${k.kind}\` | ${k.summary} | ${stream.replace(/\|/g, '\\|')} | ${t.per === 'frame' ? 'frames' : 'connections'} | ${t.live ? 'yes' : 'new connections only'} |`;
+    return `| \`${k.kind}\` | ${cell(stream)} | ${t.per === 'frame' ? 'frames' : 'connections'} | ${t.live ? 'yes' : 'new connections only'} |`;
   });
-  return ['| fault | effect | `stream` (default) | `toxicity` draws per | live tunnels |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| fault | `stream` (default) | `toxicity` draws per | live tunnels |', '|---|---|---|---|', ...rows].join('\n');
 }
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The kinds table of docs/faults.md: effect, value and parameters, what each fault mimics. */
+export function faultKindsTable(): string {
+  const rows = FAULT_KINDS.map((k) => `| \`${k.kind}\` | ${cell(k.summary)} | ${cell(k.syntax)} | ${cell(k.mimics)} |`);
+  return ['| kind | effect | value and parameters | mimics |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** `--fault help`: every kind, its effect, then its value and parameters, wrapped to `width`. */
+export function faultHelp(width = 80): string {
+  const plain = (md: string) => md.replace(/`/g, '');
+  const col = Math.max(...FAULT_KINDS.map((k) => k.kind.length)) + 4;
+  const lines = ['fault kinds: --fault KIND, KIND=VALUE or KIND:KEY=VALUE,… (every kind also takes', 'stream=, toxicity= and name=; docs/faults.md says what each mimics)', ''];
+  for (const k of FAULT_KINDS) {
+    const text = k.syntax === '—' ? plain(k.summary) : `${plain(k.summary)}. Value: ${plain(k.syntax)}`;
+    lines.push(...hanging(`  ${k.kind}`, text, col, width));
+  }
+  return lines.join('\n');
+}
+

@@ -14,7 +14,9 @@ const RESET_DELAY_MS = 20;
  */
 export const resetAfter: FaultKind = {
   kind: 'reset-after',
-  summary: 'after this many bytes, reset both TCP connections',
+  summary: 'after that many bytes (both directions together) sends TCP RST on both sockets',
+  syntax: '`=BYTES`',
+  mimics: 'crashing proxy, firewall killing the flow (toxiproxy `limit_data` + `reset_peer`)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const limit = r.bytes(r.required('a size in bytes such as 1k'), 'byte limit', 0);

@@ -10,7 +10,9 @@ import { SpecReader } from './params.js';
  */
 export const setHeader: FaultKind = {
   kind: 'set-header',
-  summary: 'set this header (NAME:VALUE) on the upgrade request, replacing any value',
+  summary: 'sets a header on the upgrade request, replacing the client\'s',
+  syntax: '`=NAME:VALUE` (no commas)',
+  mimics: 'hop rewriting `Origin` along with `Host`',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const text = r.required('NAME:VALUE such as Origin:https://evil.example');

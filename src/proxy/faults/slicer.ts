@@ -10,7 +10,9 @@ import { SpecReader } from './params.js';
  */
 export const slicer: FaultKind = {
   kind: 'slicer',
-  summary: 'split data into small random-size writes so frames straddle TCP segments',
+  summary: 're-chunks data into random small writes so frames straddle TCP segments',
+  syntax: '`avg=BYTES` (default 8), `delay=DURATION` between writes (default 0; `1ms` makes readers see them apart)',
+  mimics: 'toxiproxy `slicer`',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params, ['avg', 'delay']);
     r.noValue();
