@@ -2,7 +2,7 @@
  * Renders the knowledge base (software.ts) as docs/software.md. The file is generated, never
  * edited by hand: `npm run docs:software` writes it, test/software-doc.test.ts compares.
  */
-import { GENERIC_FIX, PROBLEM_KINDS, PROBLEMS, SHARED_FIX, SOFTWARE, type Page, type Problem, type Software } from './software.js';
+import { GENERIC_FIX, PROBLEM_KINDS, PROBLEMS, SHARED_FIX, SOFTWARE, type Page, type Software } from './software.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const pattern = (re: RegExp) => `\`${re.source.replace(/\\b/g, '').replace(/\^/g, '')}\``;
