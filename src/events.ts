@@ -439,7 +439,7 @@ export interface WatchStartEvent {
   intervalMs: number;
   everyMs: number;
   forMs: number | null;
-  [setting: string]: unknown;
+  summaryMs: number;
 }
 
 export interface HandshakeEvent {
