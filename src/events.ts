@@ -386,7 +386,7 @@ export interface WatchStartEvent {
   intervalMs: number;
   everyMs: number;
   forMs: number | null;
-  [setting: string]: unknown;
+  summaryMs: number;
 }
 
 export interface HandshakeEvent {

@@ -50,6 +50,7 @@ const BAD: [string, unknown, RegExp][] = [
   ['a frame without its connection', { event: 'frame', t: 1, hop: 'h', dir: 'up', seq: 1, opcode: 'text', fin: true, rsv1: false, rsv2: false, rsv3: false, masked: true, length: 2 }, /required property 'conn'/],
   ['an echo with a string byte count', { event: 'echo', t: 1, seq: 1, count: 1, bytes: '5', binary: false, ms: 1, ok: true }, /\/bytes must be integer/],
   ['a verdict code outside the catalogue', { event: 'result', ok: false, url: 'ws://a/', totalMs: 1, verdict: { ...verdict, code: 'it-broke' } }, /\/verdict\/code must be equal to one of the allowed values/],
+  ['a client result without its response and trace (only load mode\'s result is that short)', { event: 'result', ok: true, url: 'ws://a/', status: 101, http: '1.1', endpoint: 'echo', expect: 'echo', echoes: { sent: 1, matched: 1 }, messages: { sent: 1, received: 1 }, pongMs: null, rttMs: null, closeCode: 1000, totalMs: 3 }, /must match a schema in anyOf/],
   ['an error event without its exit code', { event: 'error', code: 'ERR_USAGE', message: 'm' }, /required property 'exitCode'/],
 ];
 

@@ -4,7 +4,7 @@
  * layer k+1 places the cut between them, though every handshake works. Total time is about the
  * slowest check, each bounded by --max-wait.
  */
-import { NEXT_STEP, verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
+import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
 import { memoryReporter, type BisectEvent, type Reporter } from '../events.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
 import { msSince } from '../net/duration.js';

@@ -8,7 +8,7 @@
 import type { Argv, Options } from 'yargs';
 import { InputError } from '../errors.js';
 import { EXPECTS, HTTP_MODES, type Connection, type HttpMode } from '../connection.js';
-import { isOneOf } from '../one-of.js';
+import { isOneOf } from '../guards.js';
 import { headersFrom, list, readAtFile, readPemArg, refuseEmpty } from './options.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';

@@ -3,7 +3,8 @@
 // modules (ws, http-proxy, pino) inside its handler, so `wstrace --help` stays fast.
 import { readFileSync } from 'node:fs';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : 'unknown';
 const args = process.argv.slice(2);
 
 // `wstrace … | head` closes our stdout early: that is the reader's choice, not a crash.
@@ -14,7 +15,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 // Fast path: `--version` must cost little more than starting node itself.
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  process.stdout.write(pkg.version + '\n');
+  process.stdout.write(version + '\n');
 } else {
   await main();
 }
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     .demandCommand(1, `name a command: ${[...commands.map((c) => String(c.command).split(' ')[0]), 'completion'].join(', ')}`)
     .strict()
     .recommendCommands()
-    .version(pkg.version)
+    .version(version)
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))
     // Throwing stops yargs from running the handler after a usage error.

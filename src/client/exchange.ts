@@ -2,6 +2,7 @@ import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 import type { WireClock } from './wire-clock.js';
+import { closeFrameReceived } from './ws-internals.js';
 import { isInspectAnswer, type HandshakeReport } from '../endpoint/inspect.js';
 
 /** What ended a wait on an open WebSocket. */
@@ -98,11 +99,11 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000, re
     }
     const timer = setTimeout(() => {
       ws.off('close', onClose);
-      // ws records a received close frame on these fields before the TCP close it then waits for.
-      const seen = ws as unknown as { _closeFrameReceived?: boolean; _closeCode?: number };
+      // ws records a received close frame before the TCP close it then waits for.
+      const seen = closeFrameReceived(ws);
       ws.terminate();
-      const reason = seen._closeFrameReceived
-        ? `the peer answered ${seen._closeCode ?? ''} but never closed TCP`
+      const reason = seen !== undefined
+        ? `the peer answered ${seen ?? ''} but never closed TCP`
         : 'no close frame before the deadline';
       resolve({ ms: performance.now() - t0, code: 1006, reason, answered: false });
     }, timeoutMs);

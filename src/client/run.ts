@@ -11,7 +11,7 @@ import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from '.
 import { confirmLifetime } from './lifetime.js';
 import { warmUp } from './warmup.js';
 import { preview } from './liveness.js';
-import { downgradeVerdict, hopTrace, refineByTrace, type HopTrace } from './trace.js';
+import { downgradeVerdict, hopTrace, refineByTrace } from './trace.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';

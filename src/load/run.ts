@@ -191,7 +191,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | 
   }
 
   const phaseMs = Math.max(tEnd - tStart, 0.001);
-  const errorCounts = Object.fromEntries([...errors].map(([code, e]) => [code, e.n])) as LoadResult['errors'];
+  const errorCounts: LoadResult['errors'] = {};
+  for (const [code, e] of errors) errorCounts[code] = e.n;
   const result: LoadResult = {
     ok: errors.size === 0 && conns.length > 0,
     url: o.target.url.href,

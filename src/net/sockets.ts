@@ -62,6 +62,6 @@ export function stopServer(server: Server, sockets: SocketSet, graceMs = SHUTDOW
     });
     if (sockets.size === 0) clearTimeout(timer);
     // Idle keep-alive sockets would hold close() for their whole keep-alive period.
-    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    if ('closeIdleConnections' in server && typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
   });
 }

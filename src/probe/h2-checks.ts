@@ -117,7 +117,7 @@ function streamEnd(stream: Duplex, ms: number): Promise<{ how: string; closeCode
       clearTimeout(timer);
       stream.off('data', onData);
       const code = got.length >= 4 && (got[0]! & 0x0f) === 0x8 ? got.readUInt16BE(2) : undefined;
-      const rst = (stream as Duplex & { rstCode?: number }).rstCode;
+      const rst = 'rstCode' in stream && typeof stream.rstCode === 'number' ? stream.rstCode : undefined;
       resolve({ how, ...(code !== undefined ? { closeCode: code } : {}), ...(rst ? { rst } : {}) });
     };
     const onData = (c: Buffer) => (got = Buffer.concat([got, c]).subarray(0, 64));

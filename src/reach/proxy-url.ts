@@ -1,7 +1,7 @@
 // Forward-proxy URLs and the curl rules for choosing one from the environment.
 import { isIP } from 'node:net';
 import { InputError } from '../errors.js';
-import { isOneOf } from '../one-of.js';
+import { isOneOf } from '../guards.js';
 
 export const PROXY_SCHEMES = ['http', 'https', 'socks5', 'socks5h'] as const;
 export type ProxyScheme = (typeof PROXY_SCHEMES)[number];

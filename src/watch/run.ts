@@ -178,7 +178,7 @@ function verdictOf(t: SummaryFigures, limits: Limit[], lastFailure: HandshakeRec
     if (t.byCause.close >= t.drops / 2) return verdict('peer-closed', `${t.byCause.close} connections were closed with a close frame`, evidence);
     return verdict('connection-dropped', `${t.drops} held connections dropped (${causes(t)})`, evidence);
   }
-  if (lastFailure?.code) return verdict(lastFailure.code as Verdict['code'], lastFailure.summary ?? 'handshakes failed', evidence);
+  if (lastFailure?.code) return verdict(lastFailure.code, lastFailure.summary ?? 'handshakes failed', evidence);
   return verdict('connection-dropped', failed[0]?.detail ?? 'a --fail-on condition held', evidence);
 }
 

@@ -1,10 +1,11 @@
 import { InputError } from '../../errors.js';
+import { isOneOf } from '../../guards.js';
 import { list, timeoutMs, typed, type GlobalArgs } from '../options.js';
 import { parseConnection, refuseMessageOptions, type ConnectionArgs } from '../connection-options.js';
 import { parseCheckLimits, type CheckLimitArgs } from '../probe-limits.js';
 import { reporterFor } from '../../report/output.js';
 import { renderBisectEvent } from '../../report/bisect.js';
-import { bisect, buildHops, STRATEGIES, type Strategy } from '../../bisect/index.js';
+import { bisect, buildHops, STRATEGIES } from '../../bisect/index.js';
 
 export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimitArgs {
   check?: string[];
@@ -20,8 +21,8 @@ export interface BisectCommandArgs extends GlobalArgs, ConnectionArgs, CheckLimi
 const MAX_REPEAT = 1000;
 
 export async function runBisectCommand(args: BisectCommandArgs): Promise<void> {
-  const strategy = args.strategy as Strategy;
-  if (!STRATEGIES.includes(strategy)) {
+  const strategy = args.strategy;
+  if (!isOneOf(STRATEGIES, strategy)) {
     throw new InputError('ERR_BAD_STRATEGY', `bad --strategy "${args.strategy}": use ${STRATEGIES.join(' or ')}`);
   }
   const repeat = Number(args.repeat);

@@ -8,8 +8,8 @@ import { reporterFor } from '../../report/output.js';
 import { table, stamp } from '../../report/format.js';
 import type { ChainStreamEvent } from '../../events.js';
 import { serveUntilSignal } from '../serve.js';
-import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS, type Layer } from '../../chain/index.js';
-import { ARROW, describeFrame, type FrameEvent } from '../../proxy/frame-log.js';
+import { startChain, loadTopology, topologyFromFlags, DEFAULT_NAME_PREFIX, MAX_HOPS } from '../../chain/index.js';
+import { ARROW, describeFrame } from '../../proxy/frame-log.js';
 import { controlFromArgs, type ControlArgs } from '../../control/address.js';
 import { renderFaultChange } from './fault-events.js';
 

@@ -2,7 +2,7 @@ import { timeoutMs, type GlobalArgs } from '../options.js';
 import { memoryReporter, type BisectEvent, type ClientEvent, type ClientResult, type Reporter, type WstraceEvent } from '../../events.js';
 import { terminalWriter } from '../../report/terminal.js';
 import { reporterFor } from '../../report/output.js';
-import { jsonReporter, stdoutWriter } from '../../report/reporter.js';
+import { jsonReporter } from '../../report/reporter.js';
 import { renderClientEvent } from '../../report/client.js';
 import { renderBisectEvent } from '../../report/bisect.js';
 import { startChain, type Chain } from '../../chain/index.js';

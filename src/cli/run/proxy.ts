@@ -11,7 +11,7 @@ import type { ProxyStreamEvent } from '../../events.js';
 import { humanReporter, jsonReporter } from '../../report/reporter.js';
 import { coalescedStdout } from './coalesced-stdout.js';
 import { startProxy } from '../../proxy/server.js';
-import { ARROW, describeFrame, type FrameEvent } from '../../proxy/frame-log.js';
+import { ARROW, describeFrame } from '../../proxy/frame-log.js';
 import { parseFaultSpec } from '../../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
 import { stamp } from '../../report/format.js';

@@ -1,4 +1,5 @@
 import { InputError } from '../../errors.js';
+import { isOneOf } from '../../guards.js';
 import { list, timeoutMs, type GlobalArgs } from '../options.js';
 import { parseConnection, type ConnectionArgs } from '../connection-options.js';
 import { parseDuration } from '../../net/duration.js';
@@ -29,8 +30,11 @@ const MAX_PER_PATTERN = 10;
 
 export async function runWatchCommand(args: WatchCommandArgs): Promise<void> {
   const target = parseWsUrl(args.url);
-  const patterns = [...new Set(list(args.pattern))] as Pattern[];
-  for (const p of patterns) if (!PATTERNS.includes(p)) throw new InputError('ERR_BAD_PATTERN', `bad --pattern "${p}": use ${PATTERNS.join(', ')}`);
+  const patterns: Pattern[] = [];
+  for (const p of new Set(list(args.pattern))) {
+    if (!isOneOf(PATTERNS, p)) throw new InputError('ERR_BAD_PATTERN', `bad --pattern "${p}": use ${PATTERNS.join(', ')}`);
+    patterns.push(p);
+  }
   const perPattern = args['per-pattern'];
   if (!Number.isInteger(perPattern) || perPattern < 1 || perPattern > MAX_PER_PATTERN) {
     throw new InputError('ERR_BAD_COUNT', `bad --per-pattern "${String(perPattern)}": use 1 to ${MAX_PER_PATTERN}`);

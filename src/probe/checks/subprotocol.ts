@@ -4,6 +4,7 @@ import { outcome, type Check, type CheckContext, type CheckOutcome } from '../ch
 import { checkInfo } from '../catalog.js';
 import { headerValues } from '../http-head.js';
 import type { Session } from '../session.js';
+import { isRecord } from '../../guards.js';
 
 /**
  * Sec-WebSocket-Protocol (RFC 6455 §4.1, §11.3.4): the 101 may choose one of the offered
@@ -51,10 +52,15 @@ async function receivedByEndpoint(s: Session, ms: number): Promise<string | null
   const got = await s.nextMessage(ms);
   if ('end' in got) return undefined;
   try {
-    const report = JSON.parse(got.payload.toString('utf8')) as { headers?: [string, string][] };
-    const hit = report.headers?.filter(([k]) => k.toLowerCase() === 'sec-websocket-protocol').map(([, v]) => v);
+    const report: unknown = JSON.parse(got.payload.toString('utf8'));
+    const headers = isRecord(report) && Array.isArray(report.headers) ? report.headers.filter(isHeaderPair) : undefined;
+    const hit = headers?.filter(([k]) => k.toLowerCase() === 'sec-websocket-protocol').map(([, v]) => v);
     return hit === undefined ? undefined : hit.length ? hit.join(', ') : null;
   } catch {
     return undefined;
   }
+}
+
+function isHeaderPair(p: unknown): p is [string, string] {
+  return Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string';
 }

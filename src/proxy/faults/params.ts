@@ -1,5 +1,5 @@
 import { InputError, messageOf } from '../../errors.js';
-import { isOneOf } from '../../one-of.js';
+import { isOneOf } from '../../guards.js';
 import { parseDuration } from '../../net/duration.js';
 import { parseBytes } from '../../net/size.js';
 

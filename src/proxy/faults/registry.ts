@@ -1,6 +1,6 @@
 import { InputError } from '../../errors.js';
 import { hanging } from '../../text.js';
-import { isOneOf } from '../../one-of.js';
+import { isOneOf } from '../../guards.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
 import { hang } from './hang.js';

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultKind } from './fault.js';
 import { SpecReader } from './params.js';
@@ -23,7 +23,7 @@ export const slicer: FaultKind = {
       spec,
       onTunnel(tunnel) {
         // Without Nagle each write leaves as its own segment instead of being coalesced.
-        for (const s of [tunnel.client, tunnel.upstream]) (s as Partial<Socket>).setNoDelay?.(true);
+        for (const s of [tunnel.client, tunnel.upstream]) if (s instanceof Socket) s.setNoDelay(true);
         for (const d of ['up', 'down'] as const) tunnel.addStage(d, new Slicer(avg, delay));
       },
     };
