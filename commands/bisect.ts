@@ -4,6 +4,7 @@ import type { BisectCommandArgs } from '../src/cli/run/bisect.js';
 import { withConnectionOptions } from '../src/cli/connection-options.js';
 import { CHECK_LIMIT_OPTIONS } from '../src/cli/probe-limits.js';
 import { LONG_CHECKS, QUICK_CHECKS } from '../src/probe/catalog.js';
+import { DEFAULT_REPEAT, DEFAULT_STRATEGY } from '../src/constants.js';
 
 export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
   command: 'bisect [urls..]',
@@ -14,8 +15,8 @@ export const bisectCommand: CommandModule<GlobalArgs, BisectCommandArgs> = {
       .option('name', { type: 'string', array: true, describe: 'label for each URL, in order (default host:port)' })
       .option('at', { type: 'string', array: true, describe: 'with ONE URL: probe it at each of these addresses HOST:PORT, outermost first (same Host and SNI, like --connect-to per layer)' })
       .option('hop-header', { type: 'string', array: true, describe: 'header for one URL: INDEX:"Name: value", INDEX 1-based (e.g. 3:"Host: app.example")' })
-      .option('strategy', { type: 'string', default: 'all', describe: 'all: probe every URL at once; binary: origin first, then halve (⌈log2 n⌉+1 probes)' })
-      .option('repeat', { type: 'number', default: 1, describe: 'probes per URL (with --strategy all): finds intermittent hops' })
+      .option('strategy', { type: 'string', default: DEFAULT_STRATEGY, describe: 'all: probe every URL at once; binary: origin first, then halve (⌈log2 n⌉+1 probes)' })
+      .option('repeat', { type: 'number', default: DEFAULT_REPEAT, describe: 'probes per URL (with --strategy all): finds intermittent hops' })
       .option('check', { type: 'string', array: true, describe: `run probe's check NAME at every URL at once and localise its outcome and figure (repeatable): ${QUICK_CHECKS}, ${LONG_CHECKS}` })
       .options(CHECK_LIMIT_OPTIONS)
       .example('$0 bisect wss://app.example/ws ws://10.0.0.5:8080/ws ws://127.0.0.1:9000/ws --name cdn --name lb --name app', 'which hop breaks the upgrade?')

@@ -1,6 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { faultHelpMiddleware, type GlobalArgs } from '../src/cli/options.js';
 import type { ChainCommandArgs } from '../src/cli/run/chain.js';
+import { DEFAULT_HOST } from '../src/constants.js';
+import { DEFAULT_NAME_PREFIX } from '../src/chain/topology.js';
 
 export const chainCommand: CommandModule<GlobalArgs, ChainCommandArgs> = {
   command: 'chain [file]',
@@ -11,8 +13,8 @@ export const chainCommand: CommandModule<GlobalArgs, ChainCommandArgs> = {
       .option('hops', { type: 'number', describe: 'number of proxies without a FILE (default 2)' })
       .option('fault', { type: 'string', array: true, describe: 'INDEX:SPEC — fault SPEC on hop INDEX (1 = outermost; repeatable; --fault help lists the kinds)' })
       .middleware(faultHelpMiddleware, true)
-      .option('name-prefix', { type: 'string', default: 'hop-', describe: 'hop names are <prefix>1, <prefix>2… (outermost first)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address every layer listens on' })
+      .option('name-prefix', { type: 'string', default: DEFAULT_NAME_PREFIX, describe: 'hop names are <prefix>1, <prefix>2… (outermost first)' })
+      .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'address every layer listens on' })
       .option('api', { type: 'string', describe: 'serve the fault control API on PORT or HOST:PORT (loopback; off by default; see docs/api-faults.md)' })
       .option('api-host', { type: 'string', describe: 'bind the control API to this non-loopback address (it has no authentication)' })
       .option('seed', { type: 'number', describe: 'seed for toxicity draws, to replay a run (default random)' })

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/options.js';
 import type { ClientCommandArgs } from '../src/cli/run/client.js';
 import { withConnectionOptions } from '../src/cli/connection-options.js';
+import { DEFAULT_CLIENT_INTERVAL_MS, durationText } from '../src/constants.js';
 
 export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
   command: 'client [url]',
@@ -11,7 +12,7 @@ export const clientCommand: CommandModule<GlobalArgs, ClientCommandArgs> = {
       .positional('url', { type: 'string', describe: 'ws:// or wss:// URL' })
       .option('connect', { alias: 'c', type: 'string', describe: 'the URL, as wscat takes it (instead of the positional URL)' })
       .option('count', { type: 'number', describe: 'messages to send (echo round trips), default 1 (0: handshake and close only); in load mode the total messages' })
-      .option('interval', { type: 'string', default: '0ms', describe: 'pause between round trips' })
+      .option('interval', { type: 'string', default: durationText(DEFAULT_CLIENT_INTERVAL_MS), describe: 'pause between round trips' })
       .option('inspect', { type: 'boolean', default: false, describe: 'print the handshake the wstrace endpoint received' })
       .option('execute', { alias: 'x', type: 'string', array: true, describe: 'send this message (or /ping, /close CODE REASON…) after connecting, wait for the replies, close (repeatable; -x - reads stdin)' })
       .option('exit-on-eof', { type: 'boolean', default: false, describe: 'pipe mode and -x: close as soon as the input ends (default: first wait, at most --timeout, until as many replies came as messages went, then --wait)' })

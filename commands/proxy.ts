@@ -1,6 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { faultHelpMiddleware, type GlobalArgs } from '../src/cli/options.js';
 import type { ProxyCommandArgs } from '../src/cli/run/proxy.js';
+import { DEFAULT_HOST, DEFAULT_PROXY_PORT, DEFAULT_UPSTREAM_HTTP } from '../src/constants.js';
 
 export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
   command: 'proxy',
@@ -8,14 +9,14 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
   builder: (y: Argv<GlobalArgs>) =>
     y
       .option('target', { type: 'string', array: true, demandOption: true, describe: 'upstream: ws://host:port keeps the client\'s path; ws://host:port/path is used as written (client query appended); ws+unix:/sock:/path (repeat for round-robin)' })
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-      .option('port', { type: 'number', default: 0, describe: 'port (0 picks a free one)' })
+      .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'address to listen on' })
+      .option('port', { type: 'number', default: DEFAULT_PROXY_PORT, describe: 'port (0 picks a free one)' })
       .option('listen', { type: 'string', describe: 'listen on a unix socket instead: unix:PATH (removed on stop)' })
       .option('name', { type: 'string', describe: 'this hop\'s name in Via (default proxy-<port>)' })
       .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; --fault help lists the kinds)' })
       .middleware(faultHelpMiddleware, true)
       .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })
-      .option('upstream-http', { type: 'string', default: '1.1', describe: 'HTTP version to the upstream: 1.1 (Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://) or same (as the client spoke). Clients may use either' })
+      .option('upstream-http', { type: 'string', default: DEFAULT_UPSTREAM_HTTP, describe: 'HTTP version to the upstream: 1.1 (Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://) or same (as the client spoke). Clients may use either' })
       .option('api', { type: 'string', describe: 'serve the fault control API on PORT or HOST:PORT (loopback; off by default; see docs/api-faults.md)' })
       .option('api-host', { type: 'string', describe: 'bind the control API to this non-loopback address (it has no authentication)' })
       .option('seed', { type: 'number', describe: 'seed for toxicity draws, to replay a run (default random)' })

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../src/cli/options.js';
 import type { WatchCommandArgs } from '../src/cli/run/watch.js';
 import { withConnectionOptions } from '../src/cli/connection-options.js';
+import { DEFAULT_WATCH_EVERY_MS, DEFAULT_WATCH_INTERVAL_MS, DEFAULT_WATCH_PER_PATTERN, DEFAULT_WATCH_SUMMARY_MS, durationText } from '../src/constants.js';
 
 export const watchCommand: CommandModule<GlobalArgs, WatchCommandArgs> = {
   command: 'watch <url>',
@@ -13,11 +14,11 @@ export const watchCommand: CommandModule<GlobalArgs, WatchCommandArgs> = {
         type: 'string', array: true,
         describe: 'traffic of a held connection (repeatable; default all): silent, ping (both ways), pong (client→server only), message (--message, --size, --binary)',
       })
-      .option('per-pattern', { type: 'number', default: 1, describe: 'connections held per pattern (1–10; they start 0.4 s apart)' })
-      .option('interval', { type: 'string', default: '1s', describe: 'traffic period of the ping, pong and message patterns' })
-      .option('every', { type: 'string', default: '10s', describe: 'open (and close) a fresh connection this often, to time handshakes' })
+      .option('per-pattern', { type: 'number', default: DEFAULT_WATCH_PER_PATTERN, describe: 'connections held per pattern (1–10; they start 0.4 s apart)' })
+      .option('interval', { type: 'string', default: durationText(DEFAULT_WATCH_INTERVAL_MS), describe: 'traffic period of the ping, pong and message patterns' })
+      .option('every', { type: 'string', default: durationText(DEFAULT_WATCH_EVERY_MS), describe: 'open (and close) a fresh connection this often, to time handshakes' })
       .option('for', { type: 'string', describe: 'stop after this long (default: until Ctrl-C)' })
-      .option('summary', { type: 'string', default: '60s', describe: 'print a summary this often' })
+      .option('summary', { type: 'string', default: durationText(DEFAULT_WATCH_SUMMARY_MS), describe: 'print a summary this often' })
       .option('fail-on', {
         type: 'string', array: true,
         describe: 'exit 1 if, at the end, this holds (repeatable): drop, limit<DURATION, handshake-failures>PERCENT%',

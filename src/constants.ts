@@ -33,3 +33,32 @@ export const SHUTDOWN_GRACE_MS = 500;
 export const LIVE_DRAIN_MS = 10_000;
 /** The control API: a request body larger than this is refused (413); fault specs are short. */
 export const API_MAX_BODY_BYTES = 64 * 1024;
+
+// Defaults of the command options (commands/ shows them through durationText/sizeText), and of
+// the library calls behind them: one value each, here.
+export const DEFAULT_ECHO_PORT = 8080;
+/** Port 0: the system picks a free one (the listening line prints it). */
+export const DEFAULT_PROXY_PORT = 0;
+export const DEFAULT_LOG_LEVEL = 'info';
+export const DEFAULT_UPSTREAM_HTTP = '1.1';
+export const DEFAULT_STRATEGY = 'all';
+export const DEFAULT_REPEAT = 1;
+export const DEFAULT_CLIENT_INTERVAL_MS = 0;
+export const DEFAULT_WAIT_MS = 0;
+export const DEFAULT_PROBE_MAX_WAIT_MS = 30_000;
+export const DEFAULT_WATCH_PER_PATTERN = 1;
+export const DEFAULT_WATCH_INTERVAL_MS = 1_000;
+export const DEFAULT_WATCH_EVERY_MS = 10_000;
+export const DEFAULT_WATCH_SUMMARY_MS = 60_000;
+
+/** A duration as an option default shows it: `5s`, `500ms`, `0s`. */
+export function durationText(ms: number): string {
+  return ms !== 0 && ms % 1_000 !== 0 ? `${ms}ms` : `${ms / 1_000}s`;
+}
+
+/** A size as an option default shows it: `16M`, `64k`, or bytes. */
+export function sizeText(bytes: number): string {
+  if (bytes > 0 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)}M`;
+  if (bytes > 0 && bytes % 1024 === 0) return `${bytes / 1024}k`;
+  return String(bytes);
+}

@@ -13,7 +13,6 @@ import type { TraceChange, TracePoint } from './protocol/hop-trace.js';
 import type { HandshakeReport } from './endpoint/inspect.js';
 import type { HopTrace } from './client/trace.js';
 import type { Expect } from './connection.js';
-import type { SocketAddress } from './net/sockets.js';
 import type { PhaseDetail } from './client/phase.js';
 import type { BisectResult, Break, CheckBisectResult, HopResult, Strategy } from './bisect/types.js';
 import type { FaultChange, FaultInfo } from './proxy/hop-faults.js';

@@ -2,11 +2,9 @@
 // spellings kept, and the table in docs/faults.md rendered from the registry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseFaultSpec, FAULT_KINDS, FAULT_TRAITS } from '../src/proxy/faults/index.js';
 import { InputError } from '../src/errors.js';
-import { REPO_ROOT, runCli, assertInputError } from './helpers/cli.js';
+import { runCli, assertInputError } from './helpers/cli.js';
 
 test('every fault kind has traits in the registry (docs/faults.md renders them: test/docs-tables.test.ts)', () => {
   for (const k of FAULT_KINDS) assert.ok(FAULT_TRAITS[k.kind], `${k.kind} has traits in the registry`);

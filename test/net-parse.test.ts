@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatMs, parseDuration } from '../src/net/duration.js';
 import { formatBytes, parseBytes } from '../src/net/size.js';
@@ -7,6 +7,7 @@ import { upstreamOf } from '../src/proxy/upstream.js';
 import { headerTokens, isToken, pairRawHeaders, parseHeader } from '../src/net/header.js';
 import { headersFrom, timeoutMs } from '../src/cli/options.js';
 import { InputError } from '../src/errors.js';
+import { durationText, sizeText } from '../src/constants.js';
 
 /** An input error with this code whose message quotes the offending value. */
 function rejects(fn: () => unknown, code: string, value: string): void {
@@ -160,4 +161,11 @@ describe('headers', () => {
     assert.deepEqual(headerTokens(undefined), []);
     assert.deepEqual(pairRawHeaders(['Host', 'x', 'Via', 'y']), [['Host', 'x'], ['Via', 'y']]);
   });
+});
+
+test('option defaults are shown from the constants and parse back to them', () => {
+  for (const ms of [0, 500, 1_000, 5_000, 30_000, 60_000]) assert.equal(parseDuration(durationText(ms)), ms, durationText(ms));
+  assert.deepEqual([durationText(5_000), durationText(0), durationText(500)], ['5s', '0s', '500ms']);
+  for (const bytes of [1, 64 * 1024, 16 * 1024 * 1024]) assert.equal(parseBytes(sizeText(bytes), 'size'), bytes, sizeText(bytes));
+  assert.equal(sizeText(16 * 1024 * 1024), '16M');
 });

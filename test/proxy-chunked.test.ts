@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { runCli, resultOf, startCliServer } from './helpers/cli.js';
 
 function chunkedApp(): Promise<{ server: Server; base: string }> {
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     // No Content-Length: Node sends Transfer-Encoding: chunked, in two chunks.
     res.writeHead(404, { 'Content-Type': 'application/json', Server: 'fake-fastapi' });
     res.write('{"detail":');

@@ -7,6 +7,7 @@ import { relabel, traceLabels } from './labels.js';
 import { atOf, probeHop, probeOnce } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
 import type { BisectOptions, BisectResult, HopResult, HopSpec } from './types.js';
+import { DEFAULT_REPEAT, DEFAULT_STRATEGY } from '../constants.js';
 
 export type { Alteration, BisectOptions, BisectResult, Break, HopResult, HopSpec, Strategy } from './types.js';
 export { STRATEGIES } from './types.js';
@@ -21,8 +22,8 @@ export async function bisect(opts: BisectOptions, reporter: Reporter<BisectEvent
   // Paid before the clock starts, so the timeline shows the probes, not our start-up.
   await warmUp({ tls: opts.hops.some((h) => h.target.secure) });
   const t0 = performance.now();
-  const strategy = opts.strategy ?? 'all';
-  const repeat = opts.repeat ?? 1;
+  const strategy = opts.strategy ?? DEFAULT_STRATEGY;
+  const repeat = opts.repeat ?? DEFAULT_REPEAT;
   const settings = { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, connection: opts.connection };
   if (opts.hops.length === 0) throw new RangeError('bisect needs at least one hop');
   if (strategy === 'binary' && repeat !== 1) throw new RangeError('repeat needs strategy "all"');

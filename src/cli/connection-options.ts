@@ -15,6 +15,7 @@ import { parseBytes } from '../net/size.js';
 import { isToken, parseHeader } from '../net/header.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../constants.js';
 import { REACH_OPTIONS, reachFromArgs, redirectsFrom, type ReachArgs } from './reach.js';
+import { DEFAULT_WAIT_MS, durationText } from '../constants.js';
 
 /** RFC 9113 §8.2.2: connection-specific fields make an HTTP/2 request malformed. */
 const H2_FORBIDDEN = ['connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding'];
@@ -33,7 +34,7 @@ export const CONNECTION_OPTIONS = {
     type: 'string', choices: EXPECTS,
     describe: 'the far end: echo (compare replies), any (print what comes back, prove liveness by ping/pong), none (handshake only); default echo when the 101 carries X-Wstrace-Endpoint, else any',
   },
-  wait: { alias: 'w', type: 'string', default: '0s', describe: 'with --expect any: listen this long for more messages after the ping/pong; client -x and pipe mode: after the replies' },
+  wait: { alias: 'w', type: 'string', default: durationText(DEFAULT_WAIT_MS), describe: 'with --expect any: listen this long for more messages after the ping/pong; client -x and pipe mode: after the replies' },
   deflate: { type: 'boolean', default: true, describe: 'offer permessage-deflate (--no-deflate to not)' },
   insecure: { alias: ['k', 'n'], type: 'boolean', default: false, describe: 'do not verify TLS certificates (wss://)' },
   ca: { type: 'string', describe: 'PEM file of CA certificates to trust (wss://)' },

@@ -2,6 +2,7 @@
 // The entry. Command modules are registered from an explicit list; each loads its heavy
 // modules (ws, http-proxy, pino) inside its handler, so `wstrace --help` stays fast.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_LOG_LEVEL, DEFAULT_TIMEOUT_MS, durationText } from '../constants.js';
 
 const pkg: unknown = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
 const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : 'unknown';
@@ -32,8 +33,8 @@ async function main(): Promise<void> {
     .scriptName('wstrace')
     .usage('$0 <command> [options]\n\nFind where a WebSocket breaks on its way through proxies, load balancers and tunnels.')
     .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line on stdout (docs/json.md)' })
-    .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
-    .option('timeout', { type: 'string', default: '5s', describe: 'deadline per phase: a number with ms, s, m or h (a bare number is refused, 0 aside)' })
+    .option('log-level', { type: 'string', default: DEFAULT_LOG_LEVEL, choices: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], describe: 'log level (logs go to stderr)' })
+    .option('timeout', { type: 'string', default: durationText(DEFAULT_TIMEOUT_MS), describe: 'deadline per phase: a number with ms, s, m or h (a bare number is refused, 0 aside)' })
     .option('color', { type: 'boolean', default: true, describe: 'colour PASS/WARN/FAIL and verdicts on a terminal (--no-color: never; a non-empty NO_COLOR also turns it off)' })
     .command(commands)
     .completion('completion', 'print a bash/zsh completion script (wstrace completion >> ~/.bashrc)')

@@ -6,14 +6,15 @@ import type { Options } from 'yargs';
 import { InputError } from '../errors.js';
 import { parseDuration } from '../net/duration.js';
 import { parseBytes } from '../net/size.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PROBE_MAX_WAIT_MS, durationText, sizeText } from '../constants.js';
 
 /** Buffers this large are already unwieldy; a probe does not need more to find a cap. */
 const MAX_SIZE_LIMIT = 256 * 1024 * 1024;
 
 export const CHECK_LIMIT_OPTIONS = {
-  'max-wait': { type: 'string', default: '30s', describe: 'bound of every check, and how long the long checks wait for the peer' },
+  'max-wait': { type: 'string', default: durationText(DEFAULT_PROBE_MAX_WAIT_MS), describe: 'bound of every check, and how long the long checks wait for the peer' },
   keepalive: { type: 'string', describe: 'idle-timeout: also run with a ping (and a bare pong) every this often' },
-  'max-size': { type: 'string', default: '16M', describe: 'max-message: search up to this many bytes (k/M)' },
+  'max-size': { type: 'string', default: sizeText(DEFAULT_MAX_PAYLOAD_BYTES), describe: 'max-message: search up to this many bytes (k/M)' },
 } satisfies Record<string, Options>;
 
 export interface CheckLimitArgs {

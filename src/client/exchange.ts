@@ -1,6 +1,5 @@
 import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
-import { closeCodeName } from '../protocol/close-codes.js';
 import type { WireClock } from './wire-clock.js';
 import { closeFrameReceived } from './ws-internals.js';
 import { isInspectAnswer, type HandshakeReport } from '../endpoint/inspect.js';
@@ -116,10 +115,6 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000, re
     ws.on('error', () => {});
     ws.close(code, reason);
   });
-}
-
-export function describeClose(code: number, reason: string): string {
-  return `${code} ${closeCodeName(code)}${reason ? ` "${reason}"` : ''}`;
 }
 
 function toBuffer(data: RawData): Buffer {

@@ -6,7 +6,7 @@
  */
 import type { RawData, WebSocket } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
-import { verdict, type Verdict } from '../diagnose/catalogue.js';
+import { verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
 import { isInspectAnswer, redactSecrets, type HandshakeReport } from '../endpoint/inspect.js';
 import { displayUrl } from '../net/url.js';

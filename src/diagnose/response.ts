@@ -95,7 +95,7 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
     ? parseJson(r.body, isUpgradeRequiredBody)
     : undefined;
   const seen = identify({ status: r.status, headers: r.headers, body: r.body, requestVia: explainer?.via });
-  if (explainer) return strippedAtEndpoint(explainer, r, seen);
+  if (explainer) return strippedAtEndpoint(explainer, seen);
   const downgrade = r.status === 400 && r.headers[ENDPOINT_HEADER.toLowerCase()]
     ? parseJson(r.body, isDowngradeBody)
     : undefined;
@@ -109,7 +109,7 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
 }
 
 /** Our endpoint got a plain GET: its 426 body lists what was missing and the Via chain. */
-function strippedAtEndpoint(explainer: UpgradeRequiredBody, r: NonUpgradeResponse, seen: Sighting[]): Verdict {
+function strippedAtEndpoint(explainer: UpgradeRequiredBody, seen: Sighting[]): Verdict {
   const missing = explainer.missing.map((m) => `${m.header} (got ${m.received === null ? 'nothing' : JSON.stringify(m.received)})`);
   const evidence = [`endpoint "${explainer.endpoint}" received a plain request: missing/wrong ${missing.join(', ')}`];
   evidence.push(`Via as received: ${describeVia(explainer.via)}`);

@@ -44,6 +44,5 @@ export const DEFAULT_LOAD_DURATION_MS = 10_000;
 /** Default in-flight cap with --rate: high enough that pacing, not the cap, sets the send times. */
 export const DEFAULT_RATE_PIPELINE = 128;
 export const DEFAULT_OPEN_PARALLEL = 128;
-export const DEFAULT_LOAD_SIZE = 64;
 export const MAX_CONNECTIONS = 100_000;
 export const MAX_PIPELINE = 10_000;

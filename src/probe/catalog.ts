@@ -59,7 +59,6 @@ const names = (pick: (c: CheckInfo) => boolean) => CHECK_INFO.filter(pick).map((
 /** For --help texts. */
 export const QUICK_CHECKS = names((c) => c.http === '1.1' && !c.long);
 export const LONG_CHECKS = names((c) => c.http === '1.1' && c.long);
-export const H2_CHECK_NAMES = names((c) => c.http === '2');
 
 const kindOf = (c: CheckInfo) => (c.http === '2' ? '`--http 2`' : c.long ? 'long' : 'quick');
 

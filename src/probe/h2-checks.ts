@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { InputError } from '../errors.js';
 import { makePayload, roundTrip } from '../client/exchange.js';
 import { encodeFrame } from '../protocol/frame-encoder.js';
-import { outcome, type CheckOutcome } from './check.js';
+import { outcome } from './check.js';
 import type { H2Check } from './h2.js';
 import { checkInfo } from './catalog.js';
 

@@ -26,8 +26,6 @@ export const Opcode = Object.freeze({
   PONG: 0xa,
 } as const);
 
-export type KnownOpcode = (typeof Opcode)[keyof typeof Opcode];
-
 const NAMES: Readonly<Record<number, string>> = {
   0x0: 'continuation',
   0x1: 'text',

@@ -16,8 +16,6 @@ export type DropCause =
   /** The connection failed otherwise (a protocol error, say). */
   | 'error';
 
-export const DROP_CAUSES: DropCause[] = ['eof', 'reset', 'close', 'no-pong', 'error'];
-
 export interface Drop {
   /** ms since the watch began. */
   t: number;

@@ -19,9 +19,6 @@ export interface FrameStageOptions {
   onTooBig?: (err: FrameError) => void;
 }
 
-/** Longest frame header: 2 + 8 (64-bit length) + 4 (mask). */
-const MAX_HEADER = 14;
-
 /**
  * A stage for frame-aware faults (drop-close, drop-pong, corrupt-rsv1, max-message): it finds
  * frame boundaries and hands each frame to `handle`, so a fault can edit or drop exactly one
