@@ -62,7 +62,7 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
   }
   if (phase === 'upgrade') {
     if (errno === 'ETIMEDOUT_DEADLINE') {
-      return verdict('handshake-timeout', `${target} accepted the connection but sent no HTTP answer within ${timeoutMs} ms`, ev);
+      return verdict('handshake-timeout', `${target} accepted the connection but sent no HTTP answer within ${wholeMs(timeoutMs)} ms`, ev);
     }
     if (errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_NO_RESPONSE') {
       // A TLS-only port drops plain HTTP without a word: the likeliest cause on a fresh setup.
@@ -98,7 +98,10 @@ const PHASE_WAIT: Record<Phase, string> = {
   close: 'close frame sent, waiting for the peer\'s',
 };
 
+/** A deadline as people read it: `5000`, or `31.6` for one cut short by another bound. */
+const wholeMs = (ms: number | undefined) => (ms === undefined || Number.isInteger(ms) ? String(ms) : ms.toFixed(1));
+
 /** An Error whose errno marks our own deadline, so the phase knows it was a timeout. */
 export function deadlineError(phase: Phase, ms: number): Error & { code: string } {
-  return Object.assign(new Error(`${PHASE_WAIT[phase]}: nothing within the ${ms} ms deadline (--timeout)`), { code: 'ETIMEDOUT_DEADLINE' });
+  return Object.assign(new Error(`${PHASE_WAIT[phase]}: nothing within the ${wholeMs(ms)} ms deadline (--timeout)`), { code: 'ETIMEDOUT_DEADLINE' });
 }

@@ -81,14 +81,18 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter<ProbeStrea
       software: identify({ status: 101, headers: first.head.headers, body: '' }),
     };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
-    const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, closing));
+    const alone = opts.checks.find((c) => c.name === 'handshake');
+    // Each check's --max-wait counts from when the checks start (after the first connection and
+    // the handshake check), not from the probe's start: a slow first open must not eat their time.
+    let checksAt = performance.now();
+    const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, c === alone ? performance.now() : checksAt, closing));
     // The handshake figure is the path's time to a 101: measured alone, before the other checks
     // open their connections at once and share this process (and the peer) with it.
-    const alone = opts.checks.find((c) => c.name === 'handshake');
     const light = new Map<Check, Promise<CheckRow>>();
     if (alone) {
       light.set(alone, start(alone));
       await light.get(alone)?.catch(() => undefined);
+      checksAt = performance.now();
     }
     for (const c of opts.checks) if (!c.heavy && !light.has(c)) light.set(c, start(c));
     const quick = Promise.allSettled([...light].filter(([c]) => !c.long).map(([, p]) => p));
@@ -199,8 +203,8 @@ function stoppedAccepting(refused: CheckRow[], fails: CheckRow[]): Verdict {
 }
 
 /** Resolves with the row as soon as the check is done; its connections' closing goes to `closing`. */
-async function runCheck(check: Check, settings: ProbeSettings, peer: PeerInfo, t0: number, closing: Promise<void>[]): Promise<CheckRow> {
-  const run = new CheckRun(settings, peer, t0);
+async function runCheck(check: Check, settings: ProbeSettings, peer: PeerInfo, t0: number, from: number, closing: Promise<void>[]): Promise<CheckRow> {
+  const run = new CheckRun(settings, peer, from);
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<CheckOutcome>((resolve) => {
