@@ -68,10 +68,11 @@ function onSocketClose(this: Duplex): void {
  *   idle tunnel owns its two sockets and a handful of listeners, and a chunk costs one write.
  *   The frame boundaries are followed (headers only, payloads skipped by count) so that a fault
  *   added later through the control API can start on a frame boundary.
- * - staged: faults and the frame tap insert stages (Transforms, or any Duplex) before `start()`,
- *   and `live(dir)` gives the direction its LiveStages (the control API's insertion point). The
- *   direction is then piped through them; a bare direction switches to staged the first time
- *   `live(dir)` is asked for after `start()`.
+ * - staged: faults insert stages (Transforms, or any Duplex) before `start()`, and `live(dir)`
+ *   gives the direction its LiveStages (the control API's insertion point). The direction is then
+ *   piped through them; a bare direction switches to staged the first time `live(dir)` is asked
+ *   for after `start()`.
+ * The frame tap is neither: an observer (`observe`) that sees the chunks either way.
  */
 export class Tunnel {
   private readonly stages: Record<Direction, Duplex[]> = { up: [], down: [] };
