@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { EchoCommandArgs as EchoArgs } from '../src/run/echo.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { EchoCommandArgs as EchoArgs } from '../src/cli/run/echo.js';
 
 export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
   command: 'echo',
@@ -21,7 +21,7 @@ export const echoCommand: CommandModule<GlobalArgs, EchoArgs> = {
       .example('$0 echo --port 0', 'echo on a free port')
       .example('$0 echo --subprotocol chat.v1 --max-payload 64k', 'accept one subprotocol, cap messages') as Argv<EchoArgs>,
   handler: async (args) => {
-    const { runEchoCommand } = await import('../src/run/echo.js');
+    const { runEchoCommand } = await import('../src/cli/run/echo.js');
     await runEchoCommand(args);
   },
 };

@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { FaultCommandArgs } from '../src/run/fault.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { FaultCommandArgs } from '../src/cli/run/fault.js';
 
 export const faultCommand: CommandModule<GlobalArgs, FaultCommandArgs> = {
   command: 'fault <action> [spec..]',
@@ -15,7 +15,7 @@ export const faultCommand: CommandModule<GlobalArgs, FaultCommandArgs> = {
       .example('$0 fault add --api http://127.0.0.1:8474 latency=300ms stream=down', 'slow the downstream of every tunnel, open ones included')
       .example('$0 fault rm --api http://127.0.0.1:8474 latency', 'and take it away again') as Argv<FaultCommandArgs>,
   handler: async (args) => {
-    const { runFaultCommand } = await import('../src/run/fault.js');
+    const { runFaultCommand } = await import('../src/cli/run/fault.js');
     await runFaultCommand(args);
   },
 };

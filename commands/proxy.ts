@@ -1,6 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { ProxyCommandArgs } from '../src/run/proxy.js';
+import { faultHelpMiddleware, type GlobalArgs } from '../src/cli/options.js';
+import type { ProxyCommandArgs } from '../src/cli/run/proxy.js';
 
 export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
   command: 'proxy',
@@ -12,7 +12,8 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
       .option('port', { type: 'number', default: 0, describe: 'port (0 picks a free one)' })
       .option('listen', { type: 'string', describe: 'listen on a unix socket instead: unix:PATH (removed on stop)' })
       .option('name', { type: 'string', describe: 'this hop\'s name in Via (default proxy-<port>)' })
-      .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; see README)' })
+      .option('fault', { type: 'string', array: true, describe: 'inject a fault: kind, kind=value or kind:k=v,… (repeatable; --fault help lists the kinds)' })
+      .middleware(faultHelpMiddleware, true)
       .option('trace-frames', { type: 'boolean', default: false, describe: 'log every WebSocket frame in both directions' })
       .option('upstream-http', { type: 'string', default: '1.1', describe: 'HTTP version to the upstream: 1.1 (Upgrade), 2 (RFC 8441 extended CONNECT; h2c for ws://) or same (as the client spoke). Clients may use either' })
       .option('api', { type: 'string', describe: 'serve the fault control API on PORT or HOST:PORT (loopback; off by default; see docs/api-faults.md)' })
@@ -22,7 +23,7 @@ export const proxyCommand: CommandModule<GlobalArgs, ProxyCommandArgs> = {
       .example('$0 proxy --target ws://127.0.0.1:8080 --name edge', 'one hop in front of the echo endpoint')
       .example('$0 proxy --target ws://127.0.0.1:8080 --fault strip-upgrade', 'behave like a proxy that drops Upgrade/Connection') as Argv<ProxyCommandArgs>,
   handler: async (args) => {
-    const { runProxyCommand } = await import('../src/run/proxy.js');
+    const { runProxyCommand } = await import('../src/cli/run/proxy.js');
     await runProxyCommand(args);
   },
 };

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { GlobalArgs } from '../src/cli-options.js';
-import type { WatchCommandArgs } from '../src/run/watch.js';
-import { withConnectionOptions } from '../src/connection-options.js';
+import type { GlobalArgs } from '../src/cli/options.js';
+import type { WatchCommandArgs } from '../src/cli/run/watch.js';
+import { withConnectionOptions } from '../src/cli/connection-options.js';
 
 export const watchCommand: CommandModule<GlobalArgs, WatchCommandArgs> = {
   command: 'watch <url>',
@@ -26,7 +26,7 @@ export const watchCommand: CommandModule<GlobalArgs, WatchCommandArgs> = {
       .example('$0 watch wss://example.test/ws --for 1h --fail-on drop', 'a health check: exit 1 if any held connection dropped')
       .example('$0 watch ws://127.0.0.1:9000/echo --metrics 127.0.0.1:9464 --json', 'NDJSON events, metrics for Prometheus') as Argv<WatchCommandArgs>,
   handler: async (args) => {
-    const { runWatchCommand } = await import('../src/run/watch.js');
+    const { runWatchCommand } = await import('../src/cli/run/watch.js');
     await runWatchCommand(args);
   },
 };

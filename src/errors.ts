@@ -20,10 +20,7 @@ export class InputError extends WstraceError {
 
 /** Node system errors carry `code` (ECONNREFUSED, ENOTFOUND…); anything else has none. */
 export function errnoOf(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
-    return (err as { code: string }).code;
-  }
-  return undefined;
+  return err && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
 export function messageOf(err: unknown): string {

@@ -120,7 +120,7 @@ test('a hop that hangs: --strategy all --timeout 2s ends in under 3 s and names 
   assert.equal(run.code, 1, run.stderr);
   const r = resultOf(run);
   assert.deepEqual(r.break, { outer: 2, inner: 3, code: 'handshake-timeout' });
-  assert.deepEqual(r.hops.map((h) => h.code), ['handshake-timeout', 'handshake-timeout', 'handshake-timeout', null]);
+  assert.deepEqual(r.hops.map((h) => (h.verdict as { code: string } | null)?.code ?? null), ['handshake-timeout', 'handshake-timeout', 'handshake-timeout', null]);
   assert.match(String(r.verdict!.summary), /"stuck" \(#3\) accepts the connection but never answers the upgrade/);
   // Acceptance: the bisect itself (plan → result) ends within --timeout + 1 s …
   assert.ok(Number(r.totalMs) < 3000, `bisect took ${String(r.totalMs)} ms`);

@@ -23,12 +23,12 @@ test('a pool with one dead member: --repeat 10 shows ~50% failures at the pool a
   const json = await wstrace([...args, '--json']);
   assert.equal(json.code, 1, json.stderr);
   const r = resultOf(json);
-  const [p, m, e] = r.hops as unknown as { runs: number; failures: number; rate: number; intermittent: boolean; code: string | null }[];
+  const [p, m, e] = r.hops as unknown as { runs: number; failures: number; rate: number; intermittent: boolean; verdict: { code: string } | null }[];
   t.diagnostic(`pool ${p!.failures}/${p!.runs}, mid ${m!.failures}/${m!.runs}, echo ${e!.failures}/${e!.runs}`);
   assert.equal(p!.runs, 10);
   assert.ok(p!.rate >= 0.3 && p!.rate <= 0.7, `pool failure rate ${p!.rate}`);
   assert.equal(p!.intermittent, true);
-  assert.equal(p!.code, 'http-error');
+  assert.equal(p!.verdict?.code, 'http-error');
   assert.deepEqual([m!.failures, m!.runs, m!.intermittent], [0, 10, false]);
   assert.deepEqual([e!.failures, e!.runs], [0, 10]);
   assert.deepEqual(r.break, { outer: 0, inner: 1, code: 'http-error' });

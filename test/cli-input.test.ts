@@ -1,6 +1,7 @@
 /**
  * Input errors at the edge: every bad value gets exactly one `error: …` line on stderr that
- * names it, exit code 2, no stack trace, and nothing on stdout (the command never started).
+ * names it, exit code 2, no stack trace, and nothing on stdout (the command never started) but,
+ * under --json, one `error` event.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +55,15 @@ describe('bad input → one line, exit 2, no stack', { concurrency: 4 }, () => {
     });
   }
 
+  // Under --json the same refusal is also an `error` event, the one line on stdout (assertInputError checks it).
+  for (const [what, args, mention] of CASES.filter(([w]) => ['malformed URL', 'unknown option', '--header with a control character', 'no command'].includes(w))) {
+    it(`${what}, with --json: an error event on stdout too`, async () => {
+      const r = await runCli([...args, '--json'], { timeoutMs: 15_000 });
+      assertInputError(r, mention);
+      assert.notEqual(r.stdout, '');
+    });
+  }
+
   it('echo on a port another server holds', async (t) => {
     const holder = net.createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));
@@ -73,7 +83,7 @@ describe('bad input → one line, exit 2, no stack', { concurrency: 4 }, () => {
   it('--help and --version still work (exit 0)', async () => {
     const help = await runCli(['--help'], { timeoutMs: 15_000 });
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /client <url>/);
+    assert.match(help.stdout, /client \[url\]/);
     const version = await runCli(['--version'], { timeoutMs: 15_000 });
     assert.equal(version.code, 0);
     assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);

@@ -10,7 +10,7 @@ import { ndjson, resultOf, runCli, startCliServer } from './helpers/cli.js';
 import { acceptFor, garbageAfter101Server, hangingServer, resettingServer, wrongAcceptServer } from './helpers/raw-peers.js';
 import { runClient } from '../src/client/run.js';
 import { parseWsUrl } from '../src/net/url.js';
-import { memoryReporter } from '../src/report/reporter.js';
+import { memoryReporter } from '../src/events.js';
 
 const NO_STACK = /^\s+at /m;
 

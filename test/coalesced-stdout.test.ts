@@ -2,7 +2,7 @@
 // per turn of the event loop, in order, and never holds more than 64 KiB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { coalescedStdout } from '../src/run/coalesced-stdout.js';
+import { coalescedStdout } from '../src/cli/run/coalesced-stdout.js';
 
 test('events written in one turn leave as one write, in order, by the end of the turn', async () => {
   const writes: string[] = [];

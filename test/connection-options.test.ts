@@ -1,11 +1,11 @@
 /**
  * One option set (issue 11): every command that connects takes the same connection options from
- * src/connection-options.ts, so an option added there reaches client, bisect and probe at once.
+ * src/cli/connection-options.ts, so an option added there reaches client, bisect and probe at once.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli, startCliServer, resultOf } from './helpers/cli.js';
-import { CONNECTION_OPTIONS } from '../src/connection-options.js';
+import { CONNECTION_OPTIONS } from '../src/cli/connection-options.js';
 
 describe('the shared connection options', { concurrency: 3 }, () => {
   for (const command of ['client', 'bisect', 'probe']) {

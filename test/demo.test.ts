@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wstrace } from './helpers/bisect.js';
+import { resultOf } from './helpers/cli.js';
 
 test('wstrace demo: exits 0 in under 10 s and its break line names the stripping hop', async (t) => {
   const run = await wstrace(['demo'], 30_000);
@@ -27,16 +28,18 @@ test('wstrace demo: exits 0 in under 10 s and its break line names the stripping
   assert.ok(lines.length < 45, `short narration: ${lines.length} lines`);
 });
 
-test('wstrace demo --json: NDJSON only, ending with a demo event that found the expected break', async () => {
+test('wstrace demo --json: NDJSON only, the client and bisect runs as events, one result last that found the expected break', async () => {
   const run = await wstrace(['demo', '--json'], 30_000);
   assert.equal(run.code, 0, run.stderr);
-  const lines = run.stdout.trim().split('\n');
-  for (const l of lines) assert.doesNotThrow(() => JSON.parse(l), l);
   const events = run.events;
+  assert.equal(events.length, run.stdout.trim().split('\n').length, 'every stdout line is an event');
   assert.equal(events[0]!.event, 'listening');
   assert.equal((events[0]!.layers as unknown[]).length, 5);
-  const last = events.at(-1)!;
-  assert.equal(last.event, 'demo');
-  assert.equal(last.ok, true);
-  assert.deepEqual(last.break, { outer: 1, inner: 2, code: 'upgrade-headers-stripped' });
+  const client = events.find((e) => e.event === 'client');
+  assert.equal(client?.ok, false, 'the client sees the stripped upgrade');
+  assert.deepEqual(events.find((e) => e.event === 'bisect')?.break, { outer: 1, inner: 2, code: 'upgrade-headers-stripped' });
+  const r = resultOf(run.stdout);
+  assert.equal(r.ok, true);
+  assert.deepEqual(r.break, { outer: 1, inner: 2, code: 'upgrade-headers-stripped' });
+  assert.deepEqual(r.expected, { outer: 1, code: 'upgrade-headers-stripped', fault: 'strip-upgrade' });
 });

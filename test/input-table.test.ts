@@ -10,7 +10,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli, type CliResult } from './helpers/cli.js';
-import { escapeControls } from '../src/fatal.js';
+import { escapeControls } from '../src/cli/fatal.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'wstrace-input-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

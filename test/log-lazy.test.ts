@@ -7,7 +7,7 @@ import { REPO_ROOT } from './helpers/cli.js';
 
 const script = `
 import { createRequire } from 'node:module';
-import { createLogger } from './dist/src/log.js';
+import { createLogger } from './dist/src/cli/logger.js';
 const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/pino/'));
 const log = await createLogger({ level: 'warn', json: true });
 const child = log.child({ layer: 'x' });

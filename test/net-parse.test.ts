@@ -5,7 +5,7 @@ import { formatBytes, parseBytes } from '../src/net/size.js';
 import { formatHostPort, parsePort, parseWsUrl } from '../src/net/url.js';
 import { upstreamOf } from '../src/proxy/upstream.js';
 import { headerTokens, isToken, pairRawHeaders, parseHeader } from '../src/net/header.js';
-import { headersFrom, timeoutMs } from '../src/cli-options.js';
+import { headersFrom, timeoutMs } from '../src/cli/options.js';
 import { InputError } from '../src/errors.js';
 
 /** An input error with this code whose message quotes the offending value. */
@@ -26,8 +26,7 @@ describe('durations', () => {
     assert.equal(parseDuration('1.5s'), 1_500);
     assert.equal(parseDuration('2m'), 120_000);
     assert.equal(parseDuration('1h'), 3_600_000);
-    assert.equal(parseDuration('3'), 3_000);
-    assert.equal(parseDuration(2), 2_000);
+    assert.equal(parseDuration('0'), 0);
     assert.equal(parseDuration(' 100ms '), 100);
     assert.equal(parseDuration('0ms'), 0);
   });
@@ -35,6 +34,13 @@ describe('durations', () => {
   it('rejects what is not a duration, naming the value and the option', () => {
     for (const bad of ['5x', '', 'ms', '-1s', '1e3', '5 s', '.5s', '5sec', '1,5s']) rejects(() => parseDuration(bad, '--timeout'), 'ERR_BAD_DURATION', bad.trim());
     assert.throws(() => parseDuration('5x', '--interval'), /--interval/);
+  });
+
+  it('refuses a bare number other than 0, echoing it and suggesting both units', () => {
+    for (const bare of ['5', '1.5', 2]) {
+      assert.throws(() => parseDuration(bare, '--timeout'), (e: Error & { code?: string }) =>
+        e.code === 'ERR_BAD_DURATION' && e.message === `bad --timeout "${bare}": give a unit, e.g. ${bare}s or ${bare}ms (ms, s, m, h)`);
+    }
   });
 
   it('caps durations at 24 h', () => {

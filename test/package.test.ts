@@ -14,7 +14,7 @@ test('npm pack ships the CLI, the topologies and the licence, and no keys or tes
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT, timeout: 60_000 });
   const [pack] = JSON.parse(stdout) as [{ files: { path: string }[] }];
   const files = pack.files.map((f) => f.path);
-  assert.ok(files.includes('dist/src/cli.js'), 'the bin is shipped');
+  assert.ok(files.includes('dist/src/cli/main.js'), 'the bin is shipped');
   assert.ok(files.includes('LICENSE'), 'the licence is shipped');
   assert.ok(files.includes('dist/src/index.js') && files.includes('dist/src/index.d.ts'), 'the library entry and its types are shipped');
   const topologies = readdirSync(`${REPO_ROOT}/fixtures`).filter((f) => f.endsWith('.json'));

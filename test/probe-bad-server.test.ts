@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ndjson, resultOf, runCli, type Ev } from './helpers/cli.js';
 import { PeerServer, acceptFor, closePayload, frame, hangingServer, header, readHead, wrongAcceptServer } from './helpers/raw-peers.js';
 import { parseWsUrl } from '../src/net/url.js';
-import { memoryReporter } from '../src/report/reporter.js';
+import { memoryReporter } from '../src/events.js';
 import { CHECKS } from '../src/probe/registry.js';
 import { runProbe } from '../src/probe/run.js';
 
@@ -53,7 +53,7 @@ test('wrong accept key, never closes: the matching checks FAIL with evidence; do
 
   const result = resultOf(r.stdout);
   assert.equal(result.verdict?.code, 'bad-accept');
-  assert.ok(Number(result.ms) <= 3_000 + 1_000, `probe ran ${String(result.ms)} ms with --max-wait 3s`);
+  assert.ok(Number(result.totalMs) <= 3_000 + 1_000, `probe ran ${String(result.totalMs)} ms with --max-wait 3s`);
   assert.ok(resultAt > 0 && exitedAt - resultAt < 1_500, `process exited ${Math.round(exitedAt - resultAt)} ms after its result: a leaked handle?`);
   await peer.waitAllClosed(1_000);
 });
@@ -84,7 +84,7 @@ test('a server that accepts TCP and never answers: every row FAILs after --timeo
   for (const c of all) assert.equal(c.status, 'fail');
   const result = resultOf(r.stdout);
   assert.equal(result.verdict?.code, 'handshake-timeout');
-  assert.ok(Number(result.ms) < 500 + 1_000, `took ${String(result.ms)} ms`);
+  assert.ok(Number(result.totalMs) < 500 + 1_000, `took ${String(result.totalMs)} ms`);
   assert.equal(peer.accepted, 1, 'one connection learns there is no 101; the checks do not each wait again');
   await peer.waitAllClosed(1_000);
 });

@@ -9,6 +9,7 @@ import { startEcho, type EchoEndpoint } from '../src/endpoint/server.js';
 import { assertInputError, ndjson, resultOf, runCli, type Ev } from './helpers/cli.js';
 import { PeerServer } from './helpers/raw-peers.js';
 import { CHECKS } from '../src/probe/registry.js';
+import { CHECK_INFO } from '../src/probe/catalog.js';
 
 const QUICK = [
   'handshake', 'echo', 'ping', 'close-reply', 'max-message', 'invalid-utf8', 'reserved-opcode',
@@ -88,18 +89,26 @@ test('--check picks checks in report order; --all adds the long ones, bounded by
   assert.equal(by['silent-after-upgrade']!.status, 'warn');
   assert.equal(by['idle-timeout']!.status, 'pass');
   const result = resultOf(all.stdout);
-  assert.ok(Number(result.ms) <= 2_000 + 1_000, `probe took ${String(result.ms)} ms with --max-wait 2s`);
+  assert.ok(Number(result.totalMs) <= 2_000 + 1_000, `probe took ${String(result.totalMs)} ms with --max-wait 2s`);
 });
 
 test('--help names every registered check, quick and long', async () => {
   const r = await runCli(['probe', '--help']);
   assert.equal(r.code, 0, r.stderr);
-  const m = /Quick \(the default set\): (.*?)\. Long: (.*?) \[array\]/.exec(r.stdout.replace(/\s+/g, ' '));
+  const m = /Quick \(the default set\): (.*?)\. Long: (.*?) ?\[array\]/.exec(r.stdout.replace(/\s+/g, ' '));
   assert.ok(m, r.stdout);
   assert.deepEqual(m[1]!.split(', '), QUICK);
   assert.deepEqual(m[2]!.split(', '), LONG);
   assert.deepEqual(CHECKS.filter((c) => !c.long).map((c) => c.name), QUICK);
   assert.deepEqual(CHECKS.filter((c) => c.long).map((c) => c.name), LONG);
+});
+
+test('--list prints every check (quick, long, HTTP/2) from the catalog within 80 columns and exits 0; no URL and no --list is a usage error', async () => {
+  const r = await runCli(['probe', '--list'], { env: { COLUMNS: '80' } });
+  assert.equal(r.code, 0, r.stderr);
+  for (const c of CHECK_INFO) assert.match(r.stdout, new RegExp(`^  ${c.name} `, 'm'), c.name);
+  for (const line of r.stdout.split('\n')) assert.ok([...line].length <= 80, `over 80 columns: ${line}`);
+  assertInputError(await runCli(['probe']), 'probe needs a URL');
 });
 
 test('a URL where nothing listens: every row FAILs at once, verdict connect-refused, exit 1', async () => {

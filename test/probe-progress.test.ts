@@ -28,9 +28,9 @@ test('probe on a TTY: a progress line at least every 2 s while a long check wait
   const tty = await underPty(args, 20_000);
   const stamps = [...tty.matchAll(/\[\s*(\d+\.\d{3})\] …\s+waiting on unanswered-close/g)].map((m) => Number(m[1]));
   assert.ok(stamps.length >= 2, tty);
-  const times = [0, ...stamps, Number(/\[\s*(\d+\.\d{3})\] PASS unanswered-close/.exec(tty)?.[1])];
+  const times = [0, ...stamps, Number(/\[\s*(\d+\.\d{3})\] (?:\x1b\[32m)?PASS(?:\x1b\[0m)? unanswered-close/.exec(tty)?.[1])];
   for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! <= 2.0, `gap before ${times[i]} s: ${tty}`);
-  assert.match(tty, /\r\x1b\[2K\[\s*\d+\.\d{3}\] PASS unanswered-close/, 'the row replaces the progress line');
+  assert.match(tty, /\r\x1b\[2K\[\s*\d+\.\d{3}\] (?:\x1b\[32m)?PASS(?:\x1b\[0m)? unanswered-close/, 'the row replaces the progress line');
 
   const piped = await runCli(args, { timeoutMs: 20_000 });
   assert.equal(piped.code, 0, piped.stdout + piped.stderr);

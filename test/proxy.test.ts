@@ -16,7 +16,7 @@ import { startProxy } from '../src/proxy/server.js';
 import { startEcho } from '../src/endpoint/server.js';
 import { runClient } from '../src/client/run.js';
 import { parseWsUrl } from '../src/net/url.js';
-import { memoryReporter } from '../src/report/reporter.js';
+import { memoryReporter } from '../src/events.js';
 
 const NO_STACK = /^\s+at /m;
 const base = (url: string) => url.replace(/\/echo$/, '');

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { REPO_ROOT, assertInputError, ndjson, resultOf, runCli, startCliServer } from './helpers/cli.js';
+import { REPO_ROOT, assertInputError, ndjson, type Ev, resultOf, runCli, startCliServer } from './helpers/cli.js';
 import { proxyEnv } from './helpers/forward-proxies.js';
 
 const tls = (f: string) => path.join(REPO_ROOT, 'fixtures', 'tls', f);
@@ -37,8 +37,8 @@ test('--connect-to sends the default-port URL to another host:port; the certific
   const { echo, port } = await appEcho(t);
   const r = await runCli(['client', `wss://${NAME}/echo`, ...CA, '--connect-to', `${NAME}:443:127.0.0.1:${port}`, '--json'], { env });
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  const connect = ndjson(r.stdout).find((e) => e.phase === 'connect')!;
-  assert.deepEqual([connect.address, connect.port], ['127.0.0.1', port]);
+  const connect = ndjson(r.stdout).find((e) => e.phase === 'connect') as Ev & { peer: { address: string; port: number } };
+  assert.deepEqual([connect.peer.address, connect.peer.port], ['127.0.0.1', port]);
   // A rule for another port does not apply: the name is looked up, and fails.
   const other = await runCli(['client', `wss://${NAME}/echo`, ...CA, '--connect-to', `${NAME}:8443:127.0.0.1:${port}`, '--json'], { env });
   assert.equal(resultOf(other.stdout).verdict?.code, 'dns-failure');

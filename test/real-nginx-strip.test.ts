@@ -60,11 +60,11 @@ test('nginx(strips-upgrade) between two wstrace hops: client and bisect name the
     const r = await runCli([...args, '--json'], { timeoutMs: 25_000 });
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const result = eventOf(r.stdout, 'result') as
-      | (Ev & { hops: { name: string; ok: boolean; code: string | null }[]; break: { outer: number; inner: number | null; code: string } })
+      | (Ev & { hops: { name: string; ok: boolean; verdict: { code: string } | null }[]; break: { outer: number; inner: number | null; code: string } })
       | undefined;
     assert.ok(result, r.stdout);
     assert.deepEqual(
-      result.hops.map((h) => [h.name, h.ok, h.code]),
+      result.hops.map((h) => [h.name, h.ok, h.verdict?.code ?? null]),
       [['edge', false, 'upgrade-headers-stripped'], ['nginx', false, 'upgrade-headers-stripped'], ['inner', true, null], ['echo', true, null]],
     );
     // outer = the innermost failing URL: index 1 is nginx's URL, the hop whose forwarding breaks.

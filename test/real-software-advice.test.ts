@@ -78,3 +78,27 @@ test('HAProxy whose health check asks the WebSocket path: its own 503 page, next
   assert.match(r.verdict.summary, /from HAProxy: HAProxy has no server UP/);
   assert.match(r.verdict.next, /^HAProxy: .*option httpchk/);
 });
+
+test('bisect across wstrace hops with Caddy between them: the hop-trace verdict keeps Caddy\'s directive', async (t) => {
+  if (!requireOrSkip(t, 'caddy')) return;
+  const started: Stoppable[] = [];
+  t.after(() => stopAll(started));
+  const echo = await startWstrace(t, ['echo', '--port', '0', '--name', 'echo']);
+  started.push(echo);
+  const inner = await startWstrace(t, ['proxy', '--name', 'inner', '--target', baseOf(echo)]);
+  started.push(inner);
+  const caddy = await startCaddy('strips-upgrade', inner.port);
+  started.push(caddy);
+  const edge = await startWstrace(t, ['proxy', '--name', 'edge', '--target', caddy.url]);
+  started.push(edge);
+  const urls = [`${baseOf(edge)}/echo`, `${caddy.url}/echo`, `${baseOf(inner)}/echo`, echo.url];
+  const r = await runCli(['bisect', ...urls, '--json'], { timeoutMs: 30_000 });
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const result = eventOf<Result>(r.stdout, 'result');
+  assert.ok(result, r.stdout + r.stderr);
+  assert.equal(result.verdict.code, 'upgrade-headers-stripped');
+  // The break is placed by the hop trace (Caddy removes Upgrade); the fix is still Caddy's.
+  assert.match(result.verdict.evidence.join('\n'), /hop trace: .* changes Upgrade "websocket" → absent/);
+  assert.match(result.verdict.next, /Caddy: .*header_up -Upgrade/);
+  assert.doesNotMatch(result.verdict.next, /proxy_set_header/);
+});

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { REPO_ROOT, assertInputError, ndjson, resultOf, runCli, startCliServer, type CliServer } from './helpers/cli.js';
+import { REPO_ROOT, assertInputError, ndjson, resultOf, runCli, startCliServer, type CliServer, type Ev } from './helpers/cli.js';
 import { freePort, requireOrSkip, type RealServer } from './helpers/real-servers.js';
 import { SQUID_USER, proxyEnv, squidAccessLog, startForwardSquid } from './helpers/forward-proxies.js';
 
@@ -42,7 +42,7 @@ describe('through a real squid', () => {
     assert.equal(p.request, `CONNECT 127.0.0.1:${port(echo!.url)}`);
     assert.equal(p.status, 200);
     assert.equal(typeof p.ms, 'number');
-    assert.equal(phases.find((e) => e.phase === 'connect')!.port, squid.port);
+    assert.equal((phases.find((e) => e.phase === 'connect') as Ev & { peer: { port: number } }).peer.port, squid.port);
     assert.match(squidAccessLog(squid), new RegExp(`TCP_TUNNEL/200 .*CONNECT 127\\.0\\.0\\.1:${port(echo!.url)}`));
   });
 

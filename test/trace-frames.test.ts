@@ -67,3 +67,20 @@ test('the tap watches the client side of a hop\'s faults: the injected close 100
     ['down', 'close', true, false, false, 2 + Buffer.byteLength('message too big for this hop (> 100 B)'), 1009],
   ]);
 });
+
+test('chain --trace-frames --json: two concurrent connections\' frames are told apart by conn, each in its own order', async (t) => {
+  const chain = await startCliServer(t, ['chain', '--hops', '1', '--trace-frames', '--json', '--log-level', 'warn']);
+  const clients = await Promise.all(['ab', 'cd'].map((m) => runCli(['client', chain.url, '--message', m, '--no-deflate', '--json'], { timeoutMs: 10_000 })));
+  for (const c of clients) assert.equal(c.code, 0, c.stdout + c.stderr);
+  await waitFor(() => ndjson(chain.stdout()).filter((e) => e.event === 'frame').length >= 8, 3_000, 'eight frame events');
+  await chain.stop();
+  const frames = ndjson(chain.stdout()).filter((e) => e.event === 'frame');
+  const conns = [...new Set(frames.map((f) => f.conn))];
+  assert.equal(conns.length, 2, `two connections: ${JSON.stringify(conns)}`);
+  for (const conn of conns) {
+    const mine = frames.filter((f) => f.conn === conn);
+    assert.ok(Number.isInteger(conn) && Number(conn) >= 1, `conn ${String(conn)}`);
+    assert.deepEqual(mine.map((f) => f.seq), [1, 2, 3, 4], `conn ${String(conn)}: its own sequence`);
+    assert.deepEqual(mine.map(shape), EXPECTED);
+  }
+});

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CLI, REPO_ROOT, ndjson, runCli, startCliServer, stopAll, type CliServer, type Ev } from './helpers/cli.js';
+import { assertEvent } from './helpers/json-events.js';
 
 // No types ship with it; it is a plain function: exposition text → metric families.
 const parsePrometheus = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => Family[];
@@ -58,7 +59,7 @@ describe('watch through faults', { concurrency: 7 }, () => {
     const r = await runCli(['watch', url, '--for', '10s', '--every', '1s', '--fail-on', 'drop', '--metrics', '127.0.0.1:0', '--json'], {
       timeoutMs: 30_000,
       onLine: (line) => {
-        const ev = JSON.parse(line) as Ev;
+        const ev = assertEvent(JSON.parse(line));
         if (ev.event === 'metrics') metricsUrl = String(ev.url);
         // Scrape while the watch runs, once a limit is known, as Prometheus would.
         if (ev.event === 'limit' && metricsUrl && !scrape) scrape = fetch(metricsUrl).then((res) => res.text());
@@ -176,14 +177,14 @@ describe('watch through faults', { concurrency: 7 }, () => {
   });
 });
 
-test('Ctrl-C ends the watch with the final summary, exit 0, nothing left open', async (t) => {
+test('Ctrl-C ends the watch with the final summary and a stop line, exit 0, nothing left open', async (t) => {
   // Human output: its first line names the URL, which is all startCliServer needs from a non-server.
   const w = await startCliServer(t, ['watch', echo.url, '--every', '500ms']);
   assert.match(w.firstLine, /^watch ws:.*until Ctrl-C$/);
   await new Promise((r) => setTimeout(r, 1_500));
   await w.stop();
   assert.match(w.stdout(), /^\[\s*\d+\.\d{3}\] done: drops 0; handshakes \d+ ok 0 failed, p50 [\d.]+ ms p99 [\d.]+ ms$/m);
-  assert.match(w.stdout(), /ok: no --fail-on condition met\n$/);
+  assert.match(w.stdout(), /ok: no --fail-on condition met\nstopped \(SIGINT\)\n$/);
 });
 
 const PY = '/usr/bin/python3';

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../../test/helpers/real-servers.js';
 
 export const REPO_ROOT = findRepoRoot();
-export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli.js');
+export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_DIST = path.dirname(HERE);
 /** 10,000 proxied connections need 20,000+ descriptors in the proxy: more than the usual soft limit. */

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { runLoad, type LoadResult } from '../../src/load/run.js';
 import { Histogram } from '../../src/load/histogram.js';
 import { parseWsUrl } from '../../src/net/url.js';
-import type { Reporter } from '../../src/report/reporter.js';
+import type { Reporter } from '../../src/events.js';
 
 const quiet: Reporter = { emit: () => {} };
 

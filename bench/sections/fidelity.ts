@@ -36,7 +36,8 @@ function clientRun(url: string): Reported {
   const connect = events.find((e) => e.event === 'phase' && e.phase === 'connect');
   const echo = events.find((e) => e.event === 'echo');
   if (r.status !== 0 || !connect || !echo) throw new Error(`wstrace client ${url} failed: ${r.stdout}${r.stderr}`);
-  return { localPort: Number(String(connect.local).split(':').pop()), connectMs: Number(connect.ms), firstEchoMs: Number(echo.ms) };
+  const local = connect.local as { port: number } | null;
+  return { localPort: Number(local?.port), connectMs: Number(connect.ms), firstEchoMs: Number(echo.ms) };
 }
 
 function curlConnectMs(curl: string, port: number): number {

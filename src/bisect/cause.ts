@@ -27,7 +27,7 @@ export function attribute(outer: HopResult, inner: HopResult | null, single: boo
   const works = `${label(inner)} behind it upgrades (${inner.status ?? '?'}${ms(inner)})`;
   const innerVia = inner.via?.length ? [`${label(inner)} reached endpoint "${inner.endpoint}" via ${describeVia(inner.via)}`] : [];
   let v: Verdict;
-  const traced = byTrace(outer, altered, works, [...own.evidence, ...innerVia]);
+  const traced = byTrace(outer, own, altered, works, [...own.evidence, ...innerVia]);
   if (traced) {
     v = traced;
   } else if (outer.status !== null && PLAIN_GET_ANSWERS.has(outer.status) && inner.status === 101) {
@@ -35,8 +35,7 @@ export function attribute(outer: HopResult, inner: HopResult | null, single: boo
       'upgrade-headers-stripped',
       `${label(outer)} answers ${answer(outer)} while ${works}: the request leaves "${outer.name}" without Upgrade/Connection, so the server behind it sees a plain GET`,
       [...own.evidence, ...innerVia],
-      // The hop's own answer may name its software, and so the exact setting to change.
-      `fix "${outer.name}": ${own.code === 'upgrade-headers-stripped' ? own.next : NEXT_STEP['upgrade-headers-stripped']}`,
+      `fix "${outer.name}": ${ownFix(own, 'upgrade-headers-stripped')}`,
     );
   } else if (own.code === 'handshake-timeout') {
     v = verdict(
@@ -56,13 +55,20 @@ export function attribute(outer: HopResult, inner: HopResult | null, single: boo
   return v;
 }
 
+/**
+ * The fix for `code` at this hop: its own verdict's next step when that verdict is the same
+ * cause (the hop's answer may name its software, and so the exact setting to change: Caddy's
+ * `header_up`, not nginx's `proxy_set_header`), else the catalogue's generic one.
+ */
+const ownFix = (own: Verdict, code: Verdict['code']) => (own.code === code ? own.next : NEXT_STEP[code]);
+
 const show = (v: string | null) => (v === null ? 'absent' : `"${v}"`);
 
 /**
  * The failing hop changes a handshake field that the URL behind it receives intact: that change
  * is the cause (a 400 after Sec-WebSocket-Protocol vanished is not a stripped upgrade).
  */
-function byTrace(outer: HopResult, altered: Alteration[], works: string, evidence: string[]): Verdict | undefined {
+function byTrace(outer: HopResult, own: Verdict, altered: Alteration[], works: string, evidence: string[]): Verdict | undefined {
   // A lost upgrade explains everything after it (nginx with a bare proxy_pass also downgrades to 1.0).
   const pick = altered.find((a) => a.field === 'upgrade' || a.field === 'connection') ?? altered.find((a) => a.field === 'http') ?? altered[0];
   if (!pick) return undefined;
@@ -72,17 +78,17 @@ function byTrace(outer: HopResult, altered: Alteration[], works: string, evidenc
     verdict(code, `${label(outer)} ${pick.field === 'http' ? `forwards the upgrade as HTTP/${pick.after ?? '?'}` : `changes the handshake (${change})`} while ${works}`, all, `fix "${outer.name}": ${fix}`);
   switch (pick.field) {
     case 'http':
-      return say('version-downgrade', NEXT_STEP['version-downgrade']);
+      return say('version-downgrade', ownFix(own, 'version-downgrade'));
     case 'upgrade':
     case 'connection':
-      return say('upgrade-headers-stripped', NEXT_STEP['upgrade-headers-stripped']);
+      return say('upgrade-headers-stripped', ownFix(own, 'upgrade-headers-stripped'));
     case 'protocol':
       return say('subprotocol-mismatch', 'forward Sec-WebSocket-Protocol unchanged (nginx: no proxy_set_header that clears it)');
     case 'origin':
     case 'host':
-      return say(outer.status === 403 ? 'origin-rejected' : (outer.code ?? 'http-error'), `pass ${pick.header} unchanged, or allow the rewritten value on the server`);
+      return say(outer.status === 403 ? 'origin-rejected' : (outer.verdict?.code ?? 'http-error'), `pass ${pick.header} unchanged, or allow the rewritten value on the server`);
     default:
-      return say(outer.code ?? 'http-error', `forward ${pick.header} unchanged`);
+      return say(outer.verdict?.code ?? 'http-error', `forward ${pick.header} unchanged`);
   }
 }
 

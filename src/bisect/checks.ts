@@ -4,12 +4,14 @@
  * layer k+1 places the cut between them, though every handshake works. Total time is about the
  * slowest check, each bounded by --max-wait.
  */
-import { NEXT_STEP, verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
-import { memoryReporter, type Reporter } from '../report/reporter.js';
+import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
+import { memoryReporter, type BisectEvent, type Reporter } from '../events.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
+import { msSince } from '../net/duration.js';
 import { runProbe, type CheckRow } from '../probe/run.js';
 import { atOf, reachOf } from './probe.js';
-import type { HopSpec } from './types.js';
+export type { CheckBisectResult, CheckBreak, LayerFigure } from './types.js';
+import type { CheckBisectResult, CheckBreak, HopSpec, LayerFigure } from './types.js';
 
 export interface CheckBisectOptions {
   hops: HopSpec[];
@@ -18,37 +20,7 @@ export interface CheckBisectOptions {
   probe: Omit<ProbeSettings, 'target' | 'headers'>;
 }
 
-/** One check's figure at one layer. */
-export interface LayerFigure {
-  index: number;
-  name: string;
-  status: CheckRow['status'];
-  value: CheckRow['value'];
-  unit: CheckRow['unit'];
-  closeCode: number | null;
-  summary: string;
-  code: VerdictCode | null;
-}
-
-export interface CheckBreak {
-  check: string;
-  outer: number;
-  /** null: the origin itself shows it. */
-  inner: number | null;
-  code: VerdictCode;
-  verdict: Verdict;
-}
-
-export interface CheckBisectResult {
-  ok: boolean;
-  checks: { name: string; layers: LayerFigure[]; break: CheckBreak | null }[];
-  /** The first check's break (registry order): the headline verdict. */
-  break: { outer: number; inner: number | null; code: VerdictCode; check: string } | null;
-  verdict?: Verdict;
-  totalMs: number;
-}
-
-export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter): Promise<CheckBisectResult> {
+export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter<BisectEvent>): Promise<CheckBisectResult> {
   const t0 = performance.now();
   reporter.emit({
     event: 'plan', t: 0, strategy: 'all', repeat: 1, timeoutMs: opts.probe.timeoutMs, maxWaitMs: opts.probe.maxWaitMs,
@@ -58,7 +30,7 @@ export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter)
     const r = await runProbe({ ...opts.probe, target: hop.target, headers: hop.headers, checks: opts.checks, reach: reachOf(hop, opts.probe.reach) }, memoryReporter());
     for (const row of r.rows) {
       reporter.emit({
-        event: 'check', t: Math.round(performance.now() - t0), hop: hop.index, hopName: hop.name, name: row.name, status: row.status,
+        event: 'check', t: msSince(t0), hop: hop.index, hopName: hop.name, name: row.name, status: row.status,
         value: row.value, unit: row.unit, closeCode: row.closeCode ?? null, summary: row.summary, evidence: row.evidence, ...(row.verdict ? { code: row.verdict } : {}),
       });
     }
@@ -75,7 +47,7 @@ export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter)
   const first = checks.find((c) => c.break)?.break ?? null;
   const result: CheckBisectResult = {
     ok: !first, checks, break: first && { outer: first.outer, inner: first.inner, code: first.code, check: first.check },
-    ...(first ? { verdict: first.verdict } : {}), totalMs: Math.round(performance.now() - t0),
+    ...(first ? { verdict: first.verdict } : {}), totalMs: msSince(t0),
   };
   reporter.emit({ event: 'result', ...result });
   return result;

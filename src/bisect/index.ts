@@ -1,12 +1,12 @@
 import { DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { warmUp } from '../client/warmup.js';
-import type { Reporter } from '../report/reporter.js';
+import type { BisectEvent, Reporter } from '../events.js';
 import { attribute } from './cause.js';
 import { localise, localiseChanges } from './localise.js';
 import { relabel, traceLabels } from './labels.js';
 import { atOf, probeHop, probeOnce } from './probe.js';
 import { probeAll, probeBinary } from './strategy.js';
-import type { BisectOptions, BisectResult, HopSpec } from './types.js';
+import type { BisectOptions, BisectResult, HopResult, HopSpec } from './types.js';
 
 export type { Alteration, BisectOptions, BisectResult, Break, HopResult, HopSpec, Strategy } from './types.js';
 export { STRATEGIES } from './types.js';
@@ -17,7 +17,7 @@ export { buildHops } from './hops.js';
  * `hop` per probed URL as it completes, then one `result` (hops ordered by index). Never throws
  * for network trouble: every failure is a row with its own verdict.
  */
-export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<BisectResult> {
+export async function bisect(opts: BisectOptions, reporter: Reporter<BisectEvent>): Promise<BisectResult> {
   // Paid before the clock starts, so the timeline shows the probes, not our start-up.
   await warmUp({ tls: opts.hops.some((h) => h.target.secure) });
   const t0 = performance.now();
@@ -30,7 +30,7 @@ export async function bisect(opts: BisectOptions, reporter: Reporter): Promise<B
     event: 'plan', t: 0, strategy, repeat, timeoutMs: settings.timeoutMs,
     hops: opts.hops.map((h) => ({ index: h.index, name: h.name, url: h.target.url.href, at: atOf(h) })),
   });
-  const onHop = (row: object, step?: number) =>
+  const onHop = (row: HopResult, step?: number) =>
     reporter.emit({ event: 'hop', t: round(performance.now() - t0), ...(step === undefined ? {} : { step }), ...row });
   const probe = (hop: HopSpec, runs: number) => probeHop(hop, settings, runs);
   const run = strategy === 'binary' ? await probeBinary(opts.hops, probe, onHop) : await probeAll(opts.hops, probe, repeat, onHop);

@@ -1,9 +1,9 @@
 import { runClient } from '../client/run.js';
 import { HOP_HEADER } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { VerdictCode } from '../diagnose/catalogue.js';
-import { memoryReporter, type Event } from '../report/reporter.js';
-import type { ViaEntry } from '../protocol/via.js';
+import { memoryReporter, type HttpAnswer } from '../events.js';
+import { isViaEntry, type ViaEntry } from '../protocol/via.js';
 import type { HopResult, HopSpec, ProbeRun } from './types.js';
 import type { ReachOptions } from '../reach/options.js';
 import { authority } from '../reach/http-connect.js';
@@ -20,21 +20,20 @@ export interface ProbeSettings {
  * (runClient owns the sockets and their deadlines), so a hung hop costs one timeout, not minutes.
  */
 export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRun> {
-  const mem = memoryReporter();
   const r = await runClient(
     { ...s.connection, target: hop.target, timeoutMs: s.timeoutMs, count: 1, headers: hop.headers, inspect: true, reach: reachOf(hop, s.connection?.reach) },
-    mem,
+    memoryReporter(),
   );
-  const response = mem.events.find((e) => e.event === 'response');
+  const response = r.response;
   return {
     ok: r.ok,
     status: r.status,
-    statusText: response ? String(response.statusText ?? '') : r.status === 101 ? 'Switching Protocols' : '',
+    statusText: response ? response.statusText : r.status === 101 ? 'Switching Protocols' : '',
     ms: r.totalMs,
     endpoint: r.endpoint,
     verdict: r.verdict ?? null,
-    via: viaOf(r.report) ?? viaOf(bodyJson(response)) ?? null,
-    answeredBy: response ? headerOf(response, HOP_HEADER) : null,
+    via: r.report?.via ?? viaOf(bodyJson(response)) ?? null,
+    answeredBy: response ? headerOf(response.headers, HOP_HEADER) : null,
     changes: r.trace?.changes ?? [],
     firstTraced: r.trace?.points[1]?.at ?? r.endpoint,
   };
@@ -75,7 +74,6 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     statusText: shown.statusText,
     ms: Math.round(ms * 1000) / 1000,
     endpoint: shown.endpoint,
-    code: shown.verdict?.code ?? null,
     verdict: shown.verdict,
     via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
     answeredBy: shown.answeredBy,
@@ -92,7 +90,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 export function notProbed(hop: HopSpec): HopResult {
   return {
     index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
-    endpoint: null, code: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
+    endpoint: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }
 
@@ -104,14 +102,14 @@ function mostCommon(failed: ProbeRun[]): ProbeRun {
   return best;
 }
 
-function viaOf(report: unknown): ViaEntry[] | undefined {
-  if (report && typeof report === 'object' && Array.isArray((report as { via?: unknown }).via)) return (report as { via: ViaEntry[] }).via;
-  return undefined;
+/** Our endpoint's 426 body carries the Via chain it received. */
+function viaOf(body: unknown): ViaEntry[] | undefined {
+  if (typeof body !== 'object' || body === null || !('via' in body) || !Array.isArray(body.via)) return undefined;
+  return body.via.every(isViaEntry) ? body.via : undefined;
 }
 
-/** Our endpoint's 426 body is JSON carrying the Via chain it received. */
-function bodyJson(response: Event | undefined): unknown {
-  if (!response || typeof response.body !== 'string') return undefined;
+function bodyJson(response: HttpAnswer | null): unknown {
+  if (!response) return undefined;
   try {
     return JSON.parse(response.body);
   } catch {
@@ -119,7 +117,6 @@ function bodyJson(response: Event | undefined): unknown {
   }
 }
 
-function headerOf(response: Event, name: string): string | null {
-  const pairs = (response.headers ?? []) as [string, string][];
-  return pairs.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] ?? null;
+function headerOf(headers: [string, string][], name: string): string | null {
+  return headers.find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1] ?? null;
 }

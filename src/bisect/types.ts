@@ -1,5 +1,6 @@
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
+import type { CheckStatus } from '../probe/check.js';
 import type { TraceChange, TraceField } from '../protocol/hop-trace.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { WsTarget } from '../net/url.js';
@@ -61,7 +62,7 @@ export interface HopResult {
   /** Mean probe time, ms. */
   ms: number | null;
   endpoint: string | null;
-  code: VerdictCode | null;
+  /** Why it failed (its `code` is the row's cause); null when it worked or was not probed. */
   verdict: Verdict | null;
   via: ViaEntry[] | null;
   answeredBy: string | null;
@@ -112,4 +113,34 @@ export interface BisectResult {
   alterations: Alteration[];
   totalMs: number;
   verdict?: Verdict;
+}
+
+/** One check's figure at one layer. */
+export interface LayerFigure {
+  index: number;
+  name: string;
+  status: CheckStatus;
+  value: number | string | null;
+  unit: string | null;
+  closeCode: number | null;
+  summary: string;
+  code: VerdictCode | null;
+}
+
+export interface CheckBreak {
+  check: string;
+  outer: number;
+  /** null: the origin itself shows it. */
+  inner: number | null;
+  code: VerdictCode;
+  verdict: Verdict;
+}
+
+export interface CheckBisectResult {
+  ok: boolean;
+  checks: { name: string; layers: LayerFigure[]; break: CheckBreak | null }[];
+  /** The first check's break (registry order): the headline verdict. */
+  break: { outer: number; inner: number | null; code: VerdictCode; check: string } | null;
+  verdict?: Verdict;
+  totalMs: number;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError, messageOf } from '../errors.js';
-import { VERDICT_CODES, type VerdictCode } from '../diagnose/catalogue.js';
+import { isVerdictCode, VERDICT_CODES } from '../diagnose/catalogue.js';
 import { isToken } from '../net/header.js';
 import { parseBytes } from '../net/size.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
@@ -42,11 +42,7 @@ export function parseTopology(text: string, source = 'topology'): Topology {
     t.endpoint = {};
     if (ep.name !== undefined) t.endpoint.name = name(ep.name, 'endpoint.name', bad);
     if (ep.subprotocols !== undefined) t.endpoint.subprotocols = tokens(ep.subprotocols, 'endpoint.subprotocols', bad);
-    if (ep.maxPayload !== undefined) {
-      if (typeof ep.maxPayload !== 'number' && typeof ep.maxPayload !== 'string') throw bad('endpoint.maxPayload must be bytes (a number or "64k")');
-      wrap(() => parseBytes(ep.maxPayload as string | number, 'endpoint.maxPayload'), bad);
-      t.endpoint.maxPayload = ep.maxPayload;
-    }
+    if (ep.maxPayload !== undefined) t.endpoint.maxPayload = bytes(ep.maxPayload, 'endpoint.maxPayload', bad);
   }
 
   if (!Array.isArray(top.hops)) throw bad('"hops" must be a list of hops, outermost first');
@@ -59,9 +55,9 @@ export function parseTopology(text: string, source = 'topology'): Topology {
     const spec: Topology['hops'][number] = {};
     if (hop.name !== undefined) spec.name = name(hop.name, `${where}.name`, bad);
     if (hop.faults !== undefined) {
-      if (!Array.isArray(hop.faults) || hop.faults.some((f) => typeof f !== 'string')) throw bad(`${where}.faults must be a list of fault specs`);
-      for (const f of hop.faults as string[]) wrap(() => parseFaultSpec(f), (m) => bad(`${where}: ${m}`));
-      spec.faults = hop.faults as string[];
+      if (!isStrings(hop.faults)) throw bad(`${where}.faults must be a list of fault specs`);
+      for (const f of hop.faults) wrap(() => parseFaultSpec(f), (m) => bad(`${where}: ${m}`));
+      spec.faults = hop.faults;
     }
     if (hop.upstreamHttp !== undefined) {
       if (hop.upstreamHttp !== '1.1' && hop.upstreamHttp !== '2' && hop.upstreamHttp !== 'same') throw bad(`${where}.upstreamHttp must be "1.1", "2" or "same"`);
@@ -77,15 +73,15 @@ export function parseTopology(text: string, source = 'topology'): Topology {
     const ex = object(top.expect, 'expect', bad);
     only(ex, ['verdict', 'faultyHop', 'client'], 'expect', bad);
     const verdict = ex.verdict ?? null;
-    if (verdict !== null && !(VERDICT_CODES as readonly unknown[]).includes(verdict)) {
+    if (verdict !== null && !isVerdictCode(verdict)) {
       throw bad(`expect.verdict ${JSON.stringify(verdict)} is not a catalogue code (${VERDICT_CODES.join(', ')})`);
     }
     const faultyHop = ex.faultyHop ?? null;
-    if (faultyHop !== null && (!Number.isInteger(faultyHop) || (faultyHop as number) < 1 || (faultyHop as number) > t.hops.length)) {
+    if (faultyHop !== null && !(typeof faultyHop === 'number' && Number.isInteger(faultyHop) && faultyHop >= 1 && faultyHop <= t.hops.length)) {
       throw bad(`expect.faultyHop ${JSON.stringify(faultyHop)} is out of range: hops are numbered 1..${t.hops.length} from the outermost`);
     }
     if ((verdict === null) !== (faultyHop === null)) throw bad('expect.verdict and expect.faultyHop go together (both null for a healthy chain)');
-    t.expect = { verdict: verdict as VerdictCode | null, faultyHop: faultyHop as number | null };
+    t.expect = { verdict, faultyHop };
     if (ex.client !== undefined) t.expect.client = client(ex.client, bad);
   }
   return t;
@@ -115,28 +111,58 @@ export function topologyFromFlags(hops: number, faults: string[], base?: Topolog
   return t;
 }
 
-const CLIENT_FIELDS = { subprotocols: 'tokens', origin: 'string', message: 'string', size: 'bytes', count: 'count', interval: 'string', timeout: 'string', deflate: 'boolean', binary: 'boolean', headers: 'strings', http: 'http' } as const;
-
+/** expect.client: the client options a fixture's expectation was measured with, each checked. */
 function client(v: unknown, bad: (m: string) => Error): ExpectedClient {
   const c = object(v, 'expect.client', bad);
-  only(c, Object.keys(CLIENT_FIELDS), 'expect.client', bad);
-  for (const [k, value] of Object.entries(c)) {
-    const kind = CLIENT_FIELDS[k as keyof typeof CLIENT_FIELDS];
-    const where = `expect.client.${k}`;
-    if (kind === 'tokens') tokens(value, where, bad);
-    else if (kind === 'string') str(value, where, bad);
-    else if (kind === 'boolean' && typeof value !== 'boolean') throw bad(`${where} must be true or false`);
-    else if (kind === 'count' && !(Number.isInteger(value) && (value as number) >= 0)) throw bad(`${where} must be a whole number ≥ 0`);
-    else if (kind === 'bytes') wrap(() => parseBytes(value as string, where), bad);
-    else if (kind === 'http' && !['1.1', '2', 'auto'].includes(value as string)) throw bad(`${where} must be "1.1", "2" or "auto"`);
-    else if (kind === 'strings' && (!Array.isArray(value) || value.some((s) => typeof s !== 'string'))) throw bad(`${where} must be a list of "Name: value" strings`);
+  only(c, ['subprotocols', 'origin', 'message', 'size', 'count', 'interval', 'timeout', 'deflate', 'binary', 'headers', 'http'], 'expect.client', bad);
+  const at = (k: string) => `expect.client.${k}`;
+  const out: ExpectedClient = {};
+  if (c.subprotocols !== undefined) out.subprotocols = tokens(c.subprotocols, at('subprotocols'), bad);
+  if (c.origin !== undefined) out.origin = str(c.origin, at('origin'), bad);
+  if (c.message !== undefined) out.message = str(c.message, at('message'), bad);
+  if (c.size !== undefined) out.size = bytes(c.size, at('size'), bad);
+  if (c.count !== undefined) {
+    if (!(typeof c.count === 'number' && Number.isInteger(c.count) && c.count >= 0)) throw bad(`${at('count')} must be a whole number ≥ 0`);
+    out.count = c.count;
   }
-  return c as ExpectedClient;
+  if (c.interval !== undefined) out.interval = str(c.interval, at('interval'), bad);
+  if (c.timeout !== undefined) out.timeout = str(c.timeout, at('timeout'), bad);
+  if (c.deflate !== undefined) out.deflate = bool(c.deflate, at('deflate'), bad);
+  if (c.binary !== undefined) out.binary = bool(c.binary, at('binary'), bad);
+  if (c.headers !== undefined) {
+    if (!isStrings(c.headers)) throw bad(`${at('headers')} must be a list of "Name: value" strings`);
+    out.headers = c.headers;
+  }
+  if (c.http !== undefined) {
+    if (c.http !== '1.1' && c.http !== '2' && c.http !== 'auto') throw bad(`${at('http')} must be "1.1", "2" or "auto"`);
+    out.http = c.http;
+  }
+  return out;
+}
+
+function isJson(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStrings(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((s) => typeof s === 'string');
+}
+
+function bool(v: unknown, where: string, bad: (m: string) => Error): boolean {
+  if (typeof v !== 'boolean') throw bad(`${where} must be true or false`);
+  return v;
+}
+
+/** A size as written (`40000`, `"64k"`), checked by the same parser the options use. */
+function bytes(v: unknown, where: string, bad: (m: string) => Error): number | string {
+  if (typeof v !== 'number' && typeof v !== 'string') throw bad(`${where} must be bytes (a number or "64k")`);
+  wrap(() => parseBytes(v, where), bad);
+  return v;
 }
 
 function object(v: unknown, where: string, bad: (m: string) => Error): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad(`${where} must be an object`);
-  return v as Json;
+  if (!isJson(v)) throw bad(`${where} must be an object`);
+  return v;
 }
 
 function only(o: Json, allowed: readonly string[], where: string, bad: (m: string) => Error): void {
@@ -157,8 +183,8 @@ function name(v: unknown, where: string, bad: (m: string) => Error): string {
 }
 
 function tokens(v: unknown, where: string, bad: (m: string) => Error): string[] {
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || !isToken(s))) throw bad(`${where} must be a list of tokens`);
-  return v as string[];
+  if (!isStrings(v) || !v.every(isToken)) throw bad(`${where} must be a list of tokens`);
+  return v;
 }
 
 function wrap(fn: () => unknown, bad: (m: string) => Error): void {

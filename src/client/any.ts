@@ -6,7 +6,7 @@ import { makePayload, pause } from './exchange.js';
 import type { Watch } from './handshake.js';
 import { listenAll, pingPong, preview } from './liveness.js';
 import type { ResolvedClientOptions } from './options.js';
-import type { ClientResult } from './run.js';
+import type { ClientResult } from '../events.js';
 
 export type CloseContext = Omit<CloseSeen, 'code' | 'reason' | 'during' | 'errorCode'>;
 

@@ -1,15 +1,16 @@
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { diagnoseError } from '../diagnose/errors.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import type { Event } from '../report/reporter.js';
+import type { ClientEvent, HttpAnswer, PhaseEvent } from '../events.js';
+import type { Phase } from '../diagnose/errors.js';
 import { redirectTarget } from '../net/url.js';
 import { dial, PhaseError } from './dial.js';
 import { handshake, type HandshakeOutcome, type UpgradeAnswer } from './handshake.js';
 import { extendedConnect, openSession } from './h2.js';
 import type { ResolvedClientOptions } from './options.js';
 
-export type Emit = (ev: Event) => void;
+export type Emit = (ev: ClientEvent) => void;
 
 /**
  * dial + opening handshake, emitting a `phase` event per phase; `t0` anchors relative times.
@@ -57,7 +58,7 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
   if (!dialled.ok) return dialled;
   if (tryH2) {
     const socket = dialled.socket;
-    const alpn = o.target.secure ? (socket as TLSSocket).alpnProtocol || null : 'h2c';
+    const alpn = !o.target.secure ? 'h2c' : socket instanceof TLSSocket ? socket.alpnProtocol || null : null;
     if (alpn !== 'h2' && alpn !== 'h2c') {
       const why = `ALPN: the server chose ${alpn ?? 'no protocol'} from our offer h2, http/1.1`;
       if (o.http === '2') {
@@ -66,15 +67,17 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
       }
       emit({ event: 'fallback', t: rel(t0), from: '2', to: '1.1', reason: why });
     } else {
+      const since = performance.now();
       const s = await openSession(o.target, socket, o.timeoutMs);
       if (!s.ok) {
-        emit({ event: 'phase', phase: 'settings', t: rel(t0), ok: false, error: s.verdict.summary });
+        emit(phaseFailed('settings', t0, since, undefined, s.verdict.summary));
         return s;
       }
       emit({ event: 'phase', phase: 'settings', t: rel(t0), ms: round(s.ms), http: alpn, ...s.settings });
       if (s.settings.enableConnectProtocol) {
+        const asked = performance.now();
         const outcome = await extendedConnect({ ...o, session: s.session });
-        reportAnswer(outcome, t0, emit);
+        reportAnswer(outcome, t0, asked, emit);
         return outcome;
       }
       s.session.close();
@@ -88,6 +91,7 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
       if (!dialled.ok) return dialled;
     }
   }
+  const asked = performance.now();
   const outcome = await handshake({
     target: o.target,
     socket: dialled.socket,
@@ -99,37 +103,53 @@ async function connectOnce(o: ResolvedClientOptions, t0: number, emit: Emit): Pr
     deflate: o.deflate,
     clientCert,
   });
-  reportAnswer(outcome, t0, emit);
+  reportAnswer(outcome, t0, asked, emit);
   return outcome;
 }
 
 async function dialPhases(o: ResolvedClientOptions, t0: number, emit: Emit, alpn: string[]): Promise<Dialled> {
+  // A failed phase began where the last one ended.
+  let since = performance.now();
   try {
-    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) =>
-      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail }),
-    o.reach);
+    const socket = await dial(o.target, o.timeoutMs, { insecure: o.insecure, ...(o.ca ? { ca: o.ca } : {}), alpn }, (p) => {
+      since = performance.now();
+      emit({ event: 'phase', phase: p.phase, t: rel(t0), ms: round(p.ms), ...p.detail });
+    }, o.reach);
     return { ok: true, socket };
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;
     const v: Verdict = diagnoseError(phase, cause, o.target.socketPath ?? o.target.url.host, o.timeoutMs, { clientCert: Boolean(o.reach.cert) });
-    emit({ event: 'phase', phase, t: rel(t0), ok: false, error: v.evidence[0] ?? v.summary });
+    emit(phaseFailed(phase, t0, since, cause, v.evidence[0] ?? v.summary));
     return { ok: false, verdict: v };
   }
 }
 
-function reportAnswer(outcome: HandshakeOutcome, t0: number, emit: Emit): void {
+function reportAnswer(outcome: HandshakeOutcome, t0: number, asked: number, emit: Emit): void {
   const a: UpgradeAnswer | undefined = outcome.answer;
-  const ok = a?.httpVersion === '2.0' ? 200 : 101;
   if (a) {
     emit({
       event: 'phase', phase: 'upgrade', t: rel(t0), ms: round(a.ms), http: a.httpVersion, status: a.status, statusText: a.statusText,
       endpoint: a.endpoint ?? null, headers: a.rawHeaders,
     });
-    if (a.status !== ok) emit({ event: 'response', t: rel(t0), status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' });
+    const answer = httpAnswer(a);
+    if (answer) emit({ event: 'response', t: rel(t0), ...answer });
   } else if (!outcome.ok) {
-    emit({ event: 'phase', phase: 'upgrade', t: rel(t0), ok: false, error: outcome.verdict.summary });
+    emit(phaseFailed('upgrade', t0, asked, undefined, outcome.verdict.summary));
   }
+}
+
+/** A phase that failed: what failed, the errno (ECONNREFUSED…) when the cause has one, and how long it tried. */
+function phaseFailed(phase: Phase, t0: number, since: number, cause: unknown, message: string): PhaseEvent {
+  const ms = round(performance.now() - since);
+  const code = cause instanceof Error && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
+  return { event: 'phase', phase, t: rel(t0), ok: false, error: { phase, code, message, ms } };
+}
+
+/** The answer when it was not the WebSocket (101, or 200 to an extended CONNECT), else null. */
+export function httpAnswer(a: UpgradeAnswer): HttpAnswer | null {
+  if (a.status === (a.httpVersion === '2.0' ? 200 : 101)) return null;
+  return { status: a.status, statusText: a.statusText, headers: a.rawHeaders, body: a.body ?? '' };
 }
 
 export function rel(t0: number): number {

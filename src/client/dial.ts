@@ -3,6 +3,8 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { deadlineError, type Phase } from '../diagnose/errors.js';
+import type { PhaseDetail } from './phase.js';
+import { localEnd, remoteEnd } from '../net/sockets.js';
 import { NEXT_STEP, verdict } from '../diagnose/catalogue.js';
 import { proxyUnreachableVerdict, VerdictError } from '../diagnose/proxy.js';
 import { withDeadline } from '../net/deadline.js';
@@ -25,7 +27,7 @@ export interface TlsOptions {
 export interface PhaseTiming {
   phase: Phase;
   ms: number;
-  detail: Record<string, unknown>;
+  detail: PhaseDetail;
 }
 
 export class PhaseError extends Error {
@@ -35,6 +37,9 @@ export class PhaseError extends Error {
 }
 
 type OnPhase = (t: PhaseTiming) => void;
+
+/** Through a forward proxy, resolve and connect are about the proxy: they say which and from where. */
+type ProxyTag = { proxy?: string; source?: string };
 
 /**
  * resolve → connect → [proxy] → tls, each under its own deadline. Returns a connected (and, for
@@ -46,20 +51,20 @@ type OnPhase = (t: PhaseTiming) => void;
 export async function dial(target: WsTarget, timeoutMs: number, tls: TlsOptions, onPhase: OnPhase, reach: ReachOptions = {}): Promise<Socket | TLSSocket> {
   const proxy = target.socketPath ? undefined : proxyFor(target, reach.proxy ?? {});
   const to = applyConnectTo(target.host, target.port, reach.connectTo ?? []);
-  let socket: Duplex;
+  let socket: Socket;
   if (target.socketPath) {
-    socket = await connectPhase({ path: target.socketPath }, { path: target.socketPath }, timeoutMs, onPhase);
+    socket = await connectPhase({ path: target.socketPath }, {}, timeoutMs, onPhase);
   } else if (proxy) {
     socket = await viaProxy(proxy, to, timeoutMs, tls, reach, onPhase);
   } else {
     const address = await resolvePhase(to.host, to.port, reach, timeoutMs, onPhase, to.rule ? { connectTo: `${authority(to.host, to.port)}` } : {});
-    socket = await connectPhase({ host: address, port: to.port }, { address, port: to.port }, timeoutMs, onPhase);
+    socket = await connectPhase({ host: address, port: to.port }, {}, timeoutMs, onPhase);
   }
-  if (!target.secure) return socket as Socket;
+  if (!target.secure) return socket;
   return tlsPhase(socket, target, timeoutMs, tls, reach, proxy, onPhase);
 }
 
-async function resolvePhase(host: string, port: number, reach: ReachOptions, timeoutMs: number, onPhase: OnPhase, extra: Record<string, unknown>): Promise<string> {
+async function resolvePhase(host: string, port: number, reach: ReachOptions, timeoutMs: number, onPhase: OnPhase, extra: PhaseDetail): Promise<string> {
   const t = performance.now();
   let address = host;
   let family = isIP(host);
@@ -80,7 +85,7 @@ async function resolvePhase(host: string, port: number, reach: ReachOptions, tim
   return address;
 }
 
-async function connectPhase(where: { host: string; port: number } | { path: string }, detail: Record<string, unknown>, timeoutMs: number, onPhase: OnPhase): Promise<Socket> {
+async function connectPhase(where: { host: string; port: number } | { path: string }, tag: ProxyTag, timeoutMs: number, onPhase: OnPhase): Promise<Socket> {
   const t = performance.now();
   const socket = netConnect({ ...where, noDelay: true });
   let at: number;
@@ -90,25 +95,25 @@ async function connectPhase(where: { host: string; port: number } | { path: stri
     socket.destroy();
     throw new PhaseError('connect', e);
   }
-  const local = 'path' in where ? 'unix socket' : `${socket.localAddress}:${socket.localPort}`;
-  onPhase({ phase: 'connect', ms: at - t, detail: { ...detail, local } });
+  const ends = 'path' in where ? { path: where.path, peer: null, local: null } : { peer: remoteEnd(socket), local: localEnd(socket) };
+  onPhase({ phase: 'connect', ms: at - t, detail: { ...tag, ...ends } });
   return socket;
 }
 
 /** The proxy's own resolve and connect, its TLS for https://, then the CONNECT or SOCKS exchange. */
-async function viaProxy(proxy: ProxySpec, to: { host: string; port: number }, timeoutMs: number, tls: TlsOptions, reach: ReachOptions, onPhase: OnPhase): Promise<Duplex> {
-  const tag = { proxy: proxy.display, source: proxy.source };
+async function viaProxy(proxy: ProxySpec, to: { host: string; port: number }, timeoutMs: number, tls: TlsOptions, reach: ReachOptions, onPhase: OnPhase): Promise<Socket> {
+  const tag: ProxyTag = { proxy: proxy.display, source: proxy.source };
   let address: string;
   let raw: Socket;
   try {
     address = await resolvePhase(proxy.host, proxy.port, reach, timeoutMs, onPhase, tag);
-    raw = await connectPhase({ host: address, port: proxy.port }, { address, port: proxy.port, ...tag }, timeoutMs, onPhase);
-  } catch (e) {
-    const pe = e as PhaseError;
+    raw = await connectPhase({ host: address, port: proxy.port }, tag, timeoutMs, onPhase);
+  } catch (pe) {
+    if (!(pe instanceof PhaseError)) throw pe;
     throw new PhaseError(pe.phase, new VerdictError(proxyUnreachableVerdict(proxy, pe.phase === 'resolve' ? 'resolve' : 'connect', pe.reason, timeoutMs)));
   }
   const t = performance.now();
-  let socket: Duplex = raw;
+  let socket: Socket = raw;
   try {
     let proxyTls: string | undefined;
     if (proxy.scheme === 'https') {
@@ -175,7 +180,7 @@ async function tlsPhase(socket: Duplex, target: WsTarget, timeoutMs: number, tls
       return fail(e);
     }
   }
-  const cert = secure.getPeerCertificate(true) as PeerCertificate | undefined;
+  const cert: PeerCertificate | undefined = secure.getPeerCertificate(true);
   const facts = certificateFacts(cert);
   if (!tls.insecure) {
     const problem = trustError(secure, name ?? target.host, cert);

@@ -2,6 +2,8 @@ import type { WebSocket, RawData } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { closeCodeName } from '../protocol/close-codes.js';
 import type { WireClock } from './wire-clock.js';
+import { closeFrameReceived } from './ws-internals.js';
+import { isInspectAnswer, type HandshakeReport } from '../endpoint/inspect.js';
 
 /** What ended a wait on an open WebSocket. */
 export type WaitResult<T> =
@@ -60,14 +62,19 @@ export function pause(ws: WebSocket, ms: number): Promise<void> {
 }
 
 /** Asks a wstrace endpoint for the handshake report it recorded. */
-export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<WaitResult<unknown>> {
+export async function requestInspect(ws: WebSocket, timeoutMs: number): Promise<WaitResult<HandshakeReport>> {
   const r = await roundTrip(ws, INSPECT_MESSAGE, false, timeoutMs);
   if (r.kind !== 'value') return r;
+  let value: unknown;
   try {
-    return { kind: 'value', value: JSON.parse(r.value.data.toString('utf8')), ms: r.ms };
+    value = JSON.parse(r.value.data.toString('utf8'));
   } catch {
     return { kind: 'error', error: new Error('the inspect answer was not JSON: not a wstrace endpoint?'), ms: r.ms };
   }
+  if (!isInspectAnswer(value)) return { kind: 'error', error: new Error('the inspect answer is not a handshake report: not a wstrace endpoint?'), ms: r.ms };
+  // The tag names the wire message; inside the client's `inspect` event it would only repeat it.
+  const { event: _tag, ...report } = value;
+  return { kind: 'value', value: report, ms: r.ms };
 }
 
 export interface CloseOutcome {
@@ -83,7 +90,7 @@ export interface CloseOutcome {
  * Starts the close handshake (RFC 6455 §7.1.2) and waits at most `timeoutMs` for the peer's
  * close frame; then destroys the socket. ws's own close timer is 30 s, far too long to wait.
  */
-export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): Promise<CloseOutcome> {
+export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000, reason = ''): Promise<CloseOutcome> {
   const t0 = performance.now();
   return new Promise((resolve) => {
     if (ws.readyState === ws.CLOSED) {
@@ -92,11 +99,11 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): P
     }
     const timer = setTimeout(() => {
       ws.off('close', onClose);
-      // ws records a received close frame on these fields before the TCP close it then waits for.
-      const seen = ws as unknown as { _closeFrameReceived?: boolean; _closeCode?: number };
+      // ws records a received close frame before the TCP close it then waits for.
+      const seen = closeFrameReceived(ws);
       ws.terminate();
-      const reason = seen._closeFrameReceived
-        ? `the peer answered ${seen._closeCode ?? ''} but never closed TCP`
+      const reason = seen !== undefined
+        ? `the peer answered ${seen ?? ''} but never closed TCP`
         : 'no close frame before the deadline';
       resolve({ ms: performance.now() - t0, code: 1006, reason, answered: false });
     }, timeoutMs);
@@ -107,7 +114,7 @@ export function closeHandshake(ws: WebSocket, timeoutMs: number, code = 1000): P
     };
     ws.once('close', onClose);
     ws.on('error', () => {});
-    ws.close(code);
+    ws.close(code, reason);
   });
 }
 

@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
-import type { EventEmitter } from 'node:events';
 import { WebSocket } from 'ws';
 import { BODY_PREVIEW_BYTES, ENDPOINT_HEADER } from '../constants.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
@@ -11,6 +10,7 @@ import { acceptKey } from '../protocol/accept.js';
 import { digestRequest, type Digest } from '../protocol/hop-trace.js';
 import { WireClock } from './wire-clock.js';
 import type { WsTarget } from '../net/url.js';
+import { frameReceiver, handshakeRequest } from './ws-internals.js';
 
 export interface HandshakeRequest {
   target: WsTarget;
@@ -102,8 +102,9 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
       finish({ ok: false, answer, verdict: diagnoseError('upgrade', deadlineError('upgrade', req.timeoutMs), where, req.timeoutMs, { secure: req.target.secure }) });
     }, req.timeoutMs);
 
-    const clientReq = (ws as unknown as { _req?: ClientRequest })._req;
-    sentKey = clientReq?.getHeader('sec-websocket-key') as string | undefined;
+    const clientReq = handshakeRequest(ws);
+    const key = clientReq?.getHeader('sec-websocket-key');
+    sentKey = typeof key === 'string' ? key : undefined;
     const sent = clientReq ? digestRequest('1.1', clientReq.getHeaders()) : undefined;
 
     ws.on('upgrade', (res: IncomingMessage) => {
@@ -121,7 +122,7 @@ export function handshake(req: HandshakeRequest): Promise<HandshakeOutcome> {
     ws.on('open', () => {
       // A close frame can come in the same read as the 101. ws reports it only once TCP closes,
       // which a peer that keeps the socket open delays by ws's own 30 s: note it when it is parsed.
-      (ws as unknown as { _receiver?: EventEmitter })._receiver?.prependListener('conclude', (code: number, reason: Buffer) => {
+      frameReceiver(ws)?.prependListener('conclude', (code: number, reason: Buffer) => {
         watch.close ??= { code, reason: reason.toString() };
       });
       finish({ ok: true, ws, answer: answer!, watch, clock });

@@ -1,8 +1,8 @@
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MESSAGE, DEFAULT_TIMEOUT_MS } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import type { WsTarget } from '../net/url.js';
 
-/** One client run: the shared connection settings (src/connection-options.ts) plus the client's own. */
+/** One client run: the shared connection settings (src/connection.ts) plus the client's own. */
 export interface ClientOptions extends Partial<Connection> {
   target: WsTarget;
   /** Per-phase deadline, ms. */
@@ -13,6 +13,8 @@ export interface ClientOptions extends Partial<Connection> {
   /** Ask a wstrace endpoint for the handshake it received. */
   inspect?: boolean;
   maxPayload?: number;
+  /** Show Authorization, Cookie and Proxy-Authorization values in inspect reports (default: masked). */
+  showSecrets?: boolean;
 }
 
 type Optional = 'size' | 'origin' | 'ca' | 'expect';
@@ -36,6 +38,7 @@ export function resolveClientOptions(o: ClientOptions): ResolvedClientOptions {
     insecure: o.insecure ?? false,
     ca: o.ca,
     maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    showSecrets: o.showSecrets ?? false,
     deflate: o.deflate ?? true,
     http: o.http ?? '1.1',
     reach: o.reach ?? {},

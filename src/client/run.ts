@@ -1,73 +1,46 @@
 import { displayUrl } from '../net/url.js';
+
+export type { ClientResult } from '../events.js';
 import type { WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
 import { identify } from '../diagnose/identify.js';
-import type { Reporter } from '../report/reporter.js';
-import { connectAndUpgrade, rel, round, type Emit } from './connect.js';
+import type { ClientEvent, ClientResult, Reporter } from '../events.js';
+import { connectAndUpgrade, httpAnswer, rel, round, type Emit } from './connect.js';
 import { closeHandshake, makePayload, pause, requestInspect, roundTrip } from './exchange.js';
 import { confirmLifetime } from './lifetime.js';
 import { warmUp } from './warmup.js';
 import { preview } from './liveness.js';
-import { downgradeVerdict, hopTrace, refineByTrace, type HopTrace } from './trace.js';
+import { downgradeVerdict, hopTrace, refineByTrace } from './trace.js';
 import { resolveClientOptions, type ClientOptions, type ResolvedClientOptions } from './options.js';
 import type { HandshakeOutcome } from './handshake.js';
 import { converseAny, noEcho, type CloseContext, type Conversation } from './any.js';
-import type { Expect } from '../connection-options.js';
-
-export interface ClientResult {
-  ok: boolean;
-  url: string;
-  status: number | null;
-  /** HTTP version the WebSocket opened over ('1.1' or '2.0'), null when it did not open. */
-  http: string | null;
-  endpoint: string | null;
-  /** What the far end was expected to do: given with --expect, else echo for a wstrace endpoint, any otherwise. */
-  expect: Expect | null;
-  echoes: { sent: number; matched: number };
-  /** Messages sent and received (every mode). */
-  messages: { sent: number; received: number };
-  /** The ping/pong round trip that proved the connection alive (expect any), ms. */
-  pongMs: number | null;
-  rttMs: { min: number; avg: number; max: number } | null;
-  closeCode: number | null;
-  /** The endpoint's handshake report, when asked for and available. */
-  report: unknown;
-  /** What each wstrace hop (and the endpoint) received of the handshake, and every change. */
-  trace: HopTrace | null;
-  totalMs: number;
-  verdict?: Verdict;
-}
+import { redactSecrets, type HandshakeReport } from '../endpoint/inspect.js';
 
 /**
  * The client's whole story: resolve → connect → tls → upgrade → open → echoes → close, every
  * phase under its own deadline. Emits `phase`/`response`/`inspect`/`echo` events and ends with
  * exactly one `result`. Never throws for network trouble: that is what the verdict is for.
  */
-export async function runClient(opts: ClientOptions, reporter: Reporter): Promise<ClientResult> {
+export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEvent>): Promise<ClientResult> {
   const o = resolveClientOptions(opts);
   await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
     ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
-    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, totalMs: 0,
+    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
+  result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
   if (outcome.ok) result.http = outcome.answer.httpVersion;
-  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
-  if (trace && trace.points.length > 1) {
-    result.trace = trace;
-    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
-  }
-  const downgrade = trace ? downgradeVerdict(trace) : undefined;
+  const opening = await judgeOpening(o, outcome, t0, emit, result);
   if (!outcome.ok) {
-    result.verdict = outcome.verdict.code === 'version-downgrade' ? outcome.verdict
-      : downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
-  } else if (downgrade) {
-    result.verdict = downgrade;
+    result.verdict = opening;
+  } else if (opening) {
+    result.verdict = opening;
     const c = await closeHandshake(outcome.ws, o.timeoutMs);
     result.closeCode = c.code;
     emit({ event: 'phase', phase: 'close', t: rel(t0), ms: round(c.ms), code: c.code, reason: c.reason, answered: c.answered });
@@ -101,8 +74,27 @@ export async function runClient(opts: ClientOptions, reporter: Reporter): Promis
   }
   result.ok = !result.verdict;
   result.totalMs = rel(t0);
-  emit({ event: 'result', ...result });
+  const { report: _shown, ...fields } = result;
+  emit({ event: 'result', ...fields });
   return result;
+}
+
+/**
+ * What the opening handshake tells before any message: the hop trace (emitted when wstrace hops
+ * or the endpoint reported one) and, when the upgrade failed or a hop downgraded it, the verdict,
+ * refined (a 403 retried without Origin, the trace's first change named). Interactive, pipe and
+ * -x sessions judge their opening with this too.
+ */
+export async function judgeOpening(o: ResolvedClientOptions, outcome: HandshakeOutcome, t0: number, emit: Emit, result: ClientResult): Promise<Verdict | undefined> {
+  const trace = outcome.answer ? hopTrace(outcome.answer) : undefined;
+  if (trace && trace.points.length > 1) {
+    result.trace = trace;
+    emit({ event: 'trace', t: rel(t0), points: trace.points, changes: trace.changes });
+  }
+  const downgrade = trace ? downgradeVerdict(trace) : undefined;
+  if (outcome.ok) return downgrade;
+  if (outcome.verdict.code === 'version-downgrade') return outcome.verdict;
+  return downgrade ?? refineByTrace(await confirm(o, outcome.verdict), result.status, trace);
 }
 
 /** Open connection: optional inspect, then the echo round trips. Returns a verdict on failure. */
@@ -134,8 +126,10 @@ async function converse(
     } else {
       const r = await requestInspect(ws, o.timeoutMs);
       if (r.kind === 'value') {
-        result.report = r.value;
-        emit({ event: 'inspect', t: rel(t0), available: true, report: r.value });
+        // An endpoint started with --show-secrets sends credentials in full: mask them here too.
+        const report = o.showSecrets ? r.value : maskReport(r.value);
+        result.report = report;
+        emit({ event: 'inspect', t: rel(t0), available: true, report });
       } else if (r.kind === 'closed') {
         result.closeCode = r.code;
         return diagnoseClose({ ...ctx, code: r.code, reason: r.reason, errorCode: watch.error?.code, during: 'inspect' });
@@ -186,6 +180,11 @@ async function converse(
     return noEcho(talk, `echo ${seq} (${payload.length} B) was sent; nothing came back in ${(r.ms / 1000).toFixed(3)} s`);
   }
   return undefined;
+}
+
+/** Credentials in the report's headers, masked (the endpoint masks them unless --show-secrets). */
+function maskReport(report: HandshakeReport): HandshakeReport {
+  return { ...report, headers: redactSecrets(report.headers) };
 }
 
 /**

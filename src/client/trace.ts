@@ -19,7 +19,8 @@ export function hopTrace(answer: UpgradeAnswer): HopTrace | undefined {
   if (!answer.sent) return undefined;
   const points: TracePoint[] = [{ at: 'client', digest: answer.sent }];
   for (const e of parseVia(answer.headers.via).reverse()) if (e.wstrace?.received) points.push({ at: e.receivedBy, digest: e.wstrace.received });
-  const mine = parseReceived(answer.headers[RECEIVED_HEADER.toLowerCase()] as string | undefined);
+  const received = answer.headers[RECEIVED_HEADER.toLowerCase()];
+  const mine = parseReceived(typeof received === 'string' ? received : undefined);
   if (mine) points.push({ at: answer.endpoint ?? 'endpoint', digest: mine });
   return { points, changes: traceChanges(points) };
 }

@@ -15,6 +15,7 @@ import { parseWsUrl } from '../net/url.js';
 import { dial } from './dial.js';
 import { closeHandshake, roundTrip } from './exchange.js';
 import { handshake } from './handshake.js';
+import { bufferOf } from '../protocol/raw-data.js';
 
 /** Several warm-ups' worth on a quiet machine; past it we measure half-cold rather than wait. */
 const WARMUP_BUDGET_MS = 750;
@@ -48,7 +49,7 @@ function start(): Promise<void> {
 
 async function run(wss: WebSocketServer, sockets: Set<Socket>): Promise<void> {
   inflateRawSync(deflateRawSync(Buffer.from('wstrace warm-up')));
-  wss.on('connection', (ws) => ws.on('message', (data: RawData, binary: boolean) => ws.send(data as Buffer, { binary })));
+  wss.on('connection', (ws) => ws.on('message', (data: RawData, binary: boolean) => ws.send(bufferOf(data), { binary })));
   try {
     await once(wss, 'listening');
     const target = parseWsUrl(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/warm-up`);

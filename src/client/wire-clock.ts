@@ -12,12 +12,13 @@ export class WireClock {
   #answeredAt: number | undefined;
 
   constructor(socket: Socket) {
-    const write = socket.write;
     // Our socket (dial made it, the client owns it): note the first write after arm().
-    socket.write = ((...args: Parameters<Socket['write']>) => {
-      if (this.#armed && this.#sentAt === undefined) this.#sentAt = performance.now();
-      return write.apply(socket, args);
-    }) as Socket['write'];
+    socket.write = new Proxy(socket.write, {
+      apply: (write, _this, args) => {
+        if (this.#armed && this.#sentAt === undefined) this.#sentAt = performance.now();
+        return Reflect.apply(write, socket, args);
+      },
+    });
     socket.on('data', () => {
       if (this.#sentAt !== undefined && this.#answeredAt === undefined) this.#answeredAt = performance.now();
     });

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { WstraceError, messageOf } from '../errors.js';
 import type { FaultInfo, FaultOptions, FaultUpdate, HopCounters, HopHandle, HopInfo } from './types.js';
+import { isRecord } from '../guards.js';
 
 /** The API answered with an error (`status`, its one-line reason) or could not be reached (`status` 0). */
 export class FaultApiError extends WstraceError {
@@ -80,7 +81,7 @@ export class FaultApiClient {
             return reject(new FaultApiError(status, `${this.url}${path} did not answer JSON (HTTP ${status}): is this a wstrace control API?`));
           }
           if (status >= 200 && status < 300) return resolve(json as T);
-          const reason = (json as { error?: unknown } | null)?.error;
+          const reason = isRecord(json) ? json.error : undefined;
           reject(new FaultApiError(status, typeof reason === 'string' ? reason : `HTTP ${status}`));
         });
       });

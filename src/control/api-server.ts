@@ -8,6 +8,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import type { FaultOptions } from '../proxy/hop-faults.js';
 import type { HopHandle } from './types.js';
+import { isRecord } from '../guards.js';
 
 export interface ControlApiOptions {
   /** The hops served, outermost first. */
@@ -147,10 +148,10 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   } catch (e) {
     throw new ApiRefusal(400, `malformed JSON: ${messageOf(e).split('\n')[0]}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ApiRefusal(400, 'the body must be a JSON object such as {"spec": "latency=300ms"}');
+  if (!isRecord(v)) throw new ApiRefusal(400, 'the body must be a JSON object such as {"spec": "latency=300ms"}');
   const unknown = Object.keys(v).find((k) => !BODY_FIELDS.includes(k));
   if (unknown !== undefined) throw new ApiRefusal(400, `unknown field "${unknown}" (fields: ${BODY_FIELDS.join(', ')})`);
-  return v as Record<string, unknown>;
+  return v;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -44,6 +44,13 @@ export const VERDICT_CODES = [
 
 export type VerdictCode = (typeof VERDICT_CODES)[number];
 
+const CODES: ReadonlySet<string> = new Set(VERDICT_CODES);
+
+/** A code read from outside (a fixture, a JSON answer): one of the catalogue's? */
+export function isVerdictCode(v: unknown): v is VerdictCode {
+  return typeof v === 'string' && CODES.has(v);
+}
+
 export interface Verdict {
   code: VerdictCode;
   /** One line: what broke. */

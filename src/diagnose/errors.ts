@@ -72,7 +72,7 @@ export function diagnoseError(phase: Phase, err: unknown, target: string, timeou
     }
     // An h2-only port answers an HTTP/1.1 request with its SETTINGS (and a GOAWAY): binary frames
     // where the status line should be. Node's parser error keeps those bytes.
-    const raw = (err as { rawPacket?: unknown } | undefined)?.rawPacket;
+    const raw = typeof err === 'object' && err !== null && 'rawPacket' in err ? err.rawPacket : undefined;
     const frames = Buffer.isBuffer(raw) ? h2FramesIn(raw) : [];
     if (frames.length) {
       return verdict('h2-only-port', `${target} speaks only HTTP/2: it answered the HTTP/1.1 upgrade with h2 frames`, [
@@ -100,7 +100,5 @@ const PHASE_WAIT: Record<Phase, string> = {
 
 /** An Error whose errno marks our own deadline, so the phase knows it was a timeout. */
 export function deadlineError(phase: Phase, ms: number): Error & { code: string } {
-  const err = new Error(`${PHASE_WAIT[phase]}: nothing within the ${ms} ms deadline (--timeout)`) as Error & { code: string };
-  err.code = 'ETIMEDOUT_DEADLINE';
-  return err;
+  return Object.assign(new Error(`${PHASE_WAIT[phase]}: nothing within the ${ms} ms deadline (--timeout)`), { code: 'ETIMEDOUT_DEADLINE' });
 }

@@ -3,6 +3,7 @@ import { ENDPOINT_HEADER, HOP_HEADER } from '../constants.js';
 import { describeVia, findStrippingGap, parseVia, type ViaEntry } from '../protocol/via.js';
 import { verdict, type Verdict } from './catalogue.js';
 import { adviceFor, describeSightings, identify, pageFix, type AskContext, type Sighting } from './identify.js';
+import { isRecord } from '../guards.js';
 
 export interface NonUpgradeResponse {
   status: number;
@@ -68,14 +69,19 @@ export function whoAnswered(headers: IncomingHttpHeaders): string {
   return parts.length ? parts.join('; ') : 'no identifying headers (Server, Via)';
 }
 
-function parseJson<T>(body: string, ok: (v: Partial<T>) => boolean): T | undefined {
+function parseJson<T>(body: string, is: (v: unknown) => v is T): T | undefined {
   try {
-    const parsed = JSON.parse(body) as Partial<T>;
-    return parsed && typeof parsed === 'object' && ok(parsed) ? (parsed as T) : undefined;
+    const parsed: unknown = JSON.parse(body);
+    return is(parsed) ? parsed : undefined;
   } catch {
     return undefined;
   }
 }
+
+/** Our endpoint's bodies (src/endpoint/explain.ts, downgrade.ts) and a wstrace hop's (src/proxy/answer.ts), recognised by their fields. */
+const isUpgradeRequiredBody = (b: unknown): b is UpgradeRequiredBody => isRecord(b) && b.error === 'upgrade-required' && Array.isArray(b.missing);
+const isDowngradeBody = (b: unknown): b is DowngradeBody => isRecord(b) && b.error === 'version-downgrade' && typeof b.receivedBy === 'string' && Array.isArray(b.via);
+const isHopBody = (b: unknown): b is HopBody => isRecord(b) && typeof b.hop === 'string';
 
 /**
  * Maps a non-101 answer to an upgrade request onto the catalogue. Each rule claims only what the
@@ -86,16 +92,16 @@ export function diagnoseResponse(r: NonUpgradeResponse): Verdict {
   const ctx: AskContext = { secure: r.secure };
   const hopName = r.headers[HOP_HEADER.toLowerCase()];
   const explainer = r.status === 426 && r.headers[ENDPOINT_HEADER.toLowerCase()]
-    ? parseJson<UpgradeRequiredBody>(r.body, (b) => b.error === 'upgrade-required' && Array.isArray(b.missing))
+    ? parseJson(r.body, isUpgradeRequiredBody)
     : undefined;
   const seen = identify({ status: r.status, headers: r.headers, body: r.body, requestVia: explainer?.via });
   if (explainer) return strippedAtEndpoint(explainer, r, seen);
   const downgrade = r.status === 400 && r.headers[ENDPOINT_HEADER.toLowerCase()]
-    ? parseJson<DowngradeBody>(r.body, (b) => b.error === 'version-downgrade' && typeof b.receivedBy === 'string' && Array.isArray(b.via))
+    ? parseJson(r.body, isDowngradeBody)
     : undefined;
   if (downgrade) return downgradedOnTheWay(downgrade, seen);
   if (hopName) {
-    const body = parseJson<HopBody>(r.body, (b) => typeof b.hop === 'string');
+    const body = parseJson(r.body, isHopBody);
     const own = fromWstraceHop(String(hopName), r, body);
     if (own) return own;
   }
@@ -175,7 +181,7 @@ function fromWstraceHop(hop: string, r: NonUpgradeResponse, body: HopBody | unde
  * the app behind answered (404 FastAPI, 400 gorilla, 200 a page).
  */
 function strippedOnTheWay(r: NonUpgradeResponse, seen: Sighting[]): Verdict | undefined {
-  const outermostFirst = parseVia(r.headers.via as string | undefined).reverse();
+  const outermostFirst = parseVia(r.headers.via).reverse();
   const gap = findStrippingGap(outermostFirst);
   const app = PLAIN_GET_PAGES.find(([re]) => re.test(r.body));
   if (!gap && !(app && (r.status === 400 || r.status === 426))) return undefined;

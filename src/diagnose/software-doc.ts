@@ -2,7 +2,7 @@
  * Renders the knowledge base (software.ts) as docs/software.md. The file is generated, never
  * edited by hand: `npm run docs:software` writes it, test/software-doc.test.ts compares.
  */
-import { GENERIC_FIX, PROBLEMS, SHARED_FIX, SOFTWARE, type Page, type Problem, type Software } from './software.js';
+import { GENERIC_FIX, PROBLEM_KINDS, PROBLEMS, SHARED_FIX, SOFTWARE, type Page, type Software } from './software.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const pattern = (re: RegExp) => `\`${re.source.replace(/\\b/g, '').replace(/\^/g, '')}\``;
@@ -22,7 +22,7 @@ function pageRow(sw: Software, p: Page): string {
 }
 
 export function renderSoftwareDoc(): string {
-  const problems = Object.keys(PROBLEMS) as Problem[];
+  const problems = PROBLEM_KINDS;
   const lines = [
     '# Software wstrace recognises, and the fix it prints for each',
     '',

@@ -7,7 +7,8 @@
 import type { VerdictCode } from './catalogue.js';
 
 /** The problems a hop's configuration causes, each with its own fix per software. */
-export type Problem = 'upgrade' | 'upstream' | 'idle';
+export const PROBLEM_KINDS = ['upgrade', 'upstream', 'idle'] as const;
+export type Problem = (typeof PROBLEM_KINDS)[number];
 
 export const PROBLEMS: Record<Problem, string> = {
   upgrade: 'does not forward the upgrade (Upgrade/Connection stripped)',

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { Http2ServerResponse, type Http2ServerRequest } from 'node:http2';
 import { ENDPOINT_HEADER, RECEIVED_HEADER } from '../constants.js';
 import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-trace.js';
 import { checkUpgradeRequest } from '../protocol/upgrade-check.js';
@@ -24,14 +24,14 @@ export function explainUpgradeRequired(endpoint: string, req: IncomingMessage | 
   const h2 = req.httpVersion === '2.0';
   const received = formatReceived(h2 ? digestH2Request(req.headers) : digestRequest(req.httpVersion, req.headers));
   const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), [ENDPOINT_HEADER]: endpoint, [RECEIVED_HEADER]: received };
-  if (h2) {
+  if (res instanceof Http2ServerResponse) {
     // HTTP/2 has no Upgrade (RFC 9113 §8.6): a WebSocket comes as an extended CONNECT, and a
     // connection-specific header would make the response malformed (§8.2.2).
-    (res as Http2ServerResponse).writeHead(426, headers).end(text);
+    res.writeHead(426, headers).end(text);
     return;
   }
   // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
-  (res as ServerResponse).writeHead(426, 'Upgrade Required', { ...headers, Upgrade: 'websocket', Connection: 'Upgrade' }).end(text);
+  res.writeHead(426, 'Upgrade Required', { ...headers, Upgrade: 'websocket', Connection: 'Upgrade' }).end(text);
 }
 
 function hintFor(via: ReturnType<typeof parseVia>): string {

@@ -1,22 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { pairRawHeaders } from '../net/header.js';
+import { remoteEnd, type SocketAddress } from '../net/sockets.js';
 import { describeSettings, type H2Settings } from '../protocol/h2.js';
 import { parseVia, type ViaEntry } from '../protocol/via.js';
 import { digestH2Request, digestRequest, type Digest } from '../protocol/hop-trace.js';
 
-/** What the endpoint saw of one opening handshake: the answer to `wstrace:inspect`. */
+/** What the endpoint saw of one opening handshake. */
 export interface HandshakeReport {
-  event: 'inspect';
   endpoint: string;
   method: string;
   url: string;
   httpVersion: string;
   /** Arrival order, raw casing, as the last hop sent them; over HTTP/2 the pseudo-headers (`:protocol`…) first. */
   headers: [string, string][];
-  peer: { address: string | null; port: number | null; family: string | null };
+  peer: SocketAddress;
   tls: null | { protocol: string | null; cipher: string | null; servername: string | null; alpn: string | null; clientCert: string | null };
   via: ViaEntry[];
   /** The hop-trace digest of what the endpoint received (the last point of the trace). */
@@ -35,8 +35,11 @@ export interface HandshakeReport {
  */
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
+const REDACTED = /^\[redacted: \d+ bytes\]$/;
+
+/** Idempotent: a client masking a report the endpoint already masked keeps the endpoint's lengths. */
 export function redactSecrets(headers: [string, string][]): [string, string][] {
-  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
+  return headers.map(([k, v]): [string, string] => (SECRET_HEADERS.has(k.toLowerCase()) && !REDACTED.test(v) ? [k, `[redacted: ${Buffer.byteLength(v)} bytes]`] : [k, v]));
 }
 
 function shown(raw: string[], showSecrets: boolean): [string, string][] {
@@ -44,7 +47,10 @@ function shown(raw: string[], showSecrets: boolean): [string, string][] {
   return showSecrets ? headers : redactSecrets(headers);
 }
 
-export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): HandshakeReport {
+/** The endpoint's answer to `wstrace:inspect` on the wire: the report, tagged. */
+export type InspectAnswer = { event: 'inspect' } & HandshakeReport;
+
+export function buildReport(endpoint: string, req: IncomingMessage, subprotocol: string, extensions: string, showSecrets = false): InspectAnswer {
   return {
     event: 'inspect',
     endpoint,
@@ -63,7 +69,7 @@ export function buildReport(endpoint: string, req: IncomingMessage, subprotocol:
 }
 
 /** The same report for an extended CONNECT stream. */
-export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string, showSecrets = false): HandshakeReport {
+export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: string[], subprotocol: string, showSecrets = false): InspectAnswer {
   const session = stream.session!;
   return {
     event: 'inspect',
@@ -72,7 +78,7 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
     url: String(headers[':path'] ?? ''),
     httpVersion: '2.0',
     headers: shown(rawHeaders, showSecrets),
-    ...connectionFacts(session.socket as Socket),
+    ...connectionFacts(session.socket),
     via: parseVia(headers.via),
     received: digestH2Request(headers),
     subprotocol: subprotocol || null,
@@ -82,15 +88,23 @@ export function buildH2Report(endpoint: string, stream: ServerHttp2Stream, heade
   };
 }
 
+/** The answer to `wstrace:inspect`, as a client reads it back: the fields every answer has. */
+export function isInspectAnswer(v: unknown): v is InspectAnswer {
+  if (typeof v !== 'object' || v === null) return false;
+  const r: Partial<Record<keyof InspectAnswer, unknown>> = v;
+  return r.event === 'inspect' && typeof r.endpoint === 'string' && typeof r.method === 'string' && typeof r.url === 'string' && typeof r.httpVersion === 'string'
+    && Array.isArray(r.headers) && Array.isArray(r.via) && typeof r.peer === 'object' && r.peer !== null;
+}
+
 function connectionFacts(socket: Socket): Pick<HandshakeReport, 'peer' | 'tls'> {
-  const tlsSocket = (socket as TLSSocket).encrypted ? (socket as TLSSocket) : undefined;
+  const tlsSocket = socket instanceof TLSSocket ? socket : undefined;
   return {
-    peer: { address: socket.remoteAddress ?? null, port: socket.remotePort ?? null, family: socket.remoteFamily ?? null },
+    peer: remoteEnd(socket),
     tls: tlsSocket
       ? {
           protocol: tlsSocket.getProtocol(),
           cipher: tlsSocket.getCipher()?.name ?? null,
-          servername: (tlsSocket as TLSSocket & { servername?: string | false }).servername || null,
+          servername: tlsSocket.servername || null,
           alpn: tlsSocket.alpnProtocol || null,
           clientCert: clientSubject(tlsSocket),
         }

@@ -12,7 +12,7 @@ import { SocketSet, stopServer } from '../net/sockets.js';
 import { formatHostPort } from '../net/url.js';
 import { parseName } from '../net/header.js';
 import { silentLogger, type Logger } from '../log.js';
-import { buildH2Report, buildReport, type HandshakeReport } from './inspect.js';
+import { buildH2Report, buildReport, type InspectAnswer } from './inspect.js';
 import { createFront } from '../net/front.js';
 import { wsOverStream } from '../protocol/ws-over-stream.js';
 import { explainUpgradeRequired } from './explain.js';
@@ -21,6 +21,7 @@ import { digestH2Request, digestRequest, formatReceived } from '../protocol/hop-
 import { selfTestPage } from './page.js';
 import { nativeAddons } from './addons.js';
 import { isValidCloseCode } from '../protocol/close-codes.js';
+import { bufferOf } from '../protocol/raw-data.js';
 
 export interface EchoOptions {
   host?: string;
@@ -54,7 +55,7 @@ export interface EchoEndpoint {
 }
 
 interface Conn {
-  report: HandshakeReport;
+  report: InspectAnswer;
   openedAt: number;
   messages: number;
   closeTimer?: NodeJS.Timeout;
@@ -85,8 +86,12 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     noServer: true,
     maxPayload: opts.maxPayload ?? DEFAULT_MAX_PAYLOAD_BYTES,
     // Without no_context_takeover ws compresses every message however small (its 1 KiB threshold
-    // only applies with it), which made a 64 B echo ~8x slower. Browsers accept the parameter.
-    perMessageDeflate: { serverNoContextTakeover: true },
+    // only applies with it), which made a 64 B echo ~8x slower. Each compressed message is a
+    // round on libuv's thread pool, and a connection's first one also builds the zlib stream:
+    // ~0.5 ms on loopback, which a one-shot client would report as the path's first-echo RTT.
+    // So both directions drop context takeover (RFC 7692 lets the server require it of the
+    // client); small messages then travel as they are, larger ones are still compressed.
+    perMessageDeflate: { serverNoContextTakeover: true, clientNoContextTakeover: true },
     handleProtocols: (offered: Set<string>) => [...offered].find((p) => accepted.includes(p)) ?? false,
   });
   wss.on('headers', (headers: string[], req: IncomingMessage) => {
@@ -163,11 +168,11 @@ export async function startEcho(opts: EchoOptions = {}): Promise<EchoEndpoint> {
     explainUpgradeRequired(name, req, res);
   }
 
-  function onConnection(ws: WebSocket, report: HandshakeReport, url: string | undefined): void {
+  function onConnection(ws: WebSocket, report: InspectAnswer, url: string | undefined): void {
     const conn: Conn = { report, openedAt: performance.now(), messages: 0 };
     conns.set(ws, conn);
     log.info({ peer: conn.report.peer.address, url, http: report.httpVersion, subprotocol: ws.protocol || undefined }, 'open');
-    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, data as Buffer, isBinary));
+    ws.on('message', (data: RawData, isBinary: boolean) => onMessage(ws, conn, bufferOf(data), isBinary));
     ws.on('error', (err: Error & { code?: string }) => log.info({ code: err.code, err: err.message }, 'protocol error from client'));
     ws.on('close', (code: number, reason: Buffer) => {
       clearTimeout(conn.closeTimer);

@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from 'ws';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseClose } from '../diagnose/close.js';
 import { closeHandshake, type CloseOutcome } from '../client/exchange.js';
+import { bufferOf } from '../protocol/raw-data.js';
 
 /** What a connection asks of the run that drives it. */
 export interface Driver {
@@ -146,7 +147,7 @@ export class LoadConnection {
       this.fail(verdict('echo-mismatch', 'a message arrived that was never sent', ['the server sends messages of its own, so it is not an echo server']));
       return;
     }
-    const got = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    const got = bufferOf(data);
     if (isBinary !== this.binary || !got.equals(this.expected)) {
       const what = isBinary !== this.binary ? `sent a ${this.binary ? 'binary' : 'text'} message, got a ${isBinary ? 'binary' : 'text'} one` : `sent ${this.expected.length} B, got ${got.length} B that differ`;
       this.fail(verdict('echo-mismatch', `echo ${this.echoes + 1} on this connection differs from what was sent`, [what]));

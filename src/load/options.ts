@@ -12,7 +12,7 @@ export interface LoadOptions {
   durationMs?: number | undefined;
   /** Bytes per message; undefined = the text of `message`. */
   size?: number | undefined;
-  message?: string | undefined;
+  message?: string | Buffer | undefined;
   binary?: boolean;
   /** Messages in flight per connection (closed loop); with `rate`, the cap on unanswered sends. */
   pipeline?: number;

@@ -3,37 +3,15 @@ import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.j
 import { connectAndUpgrade, round } from '../client/connect.js';
 import { makePayload } from '../client/exchange.js';
 import { resolveClientOptions, type ResolvedClientOptions } from '../client/options.js';
-import type { Reporter } from '../report/reporter.js';
+import type { LoadEvent, LoadResultEvent, LoadSummary, Reporter } from '../events.js';
 import type { WebSocket } from 'ws';
 import { LoadConnection, type Driver } from './connection.js';
 import { Histogram } from './histogram.js';
 import { DEFAULT_LOAD_DURATION_MS, DEFAULT_OPEN_PARALLEL, DEFAULT_RATE_PIPELINE, type LoadOptions } from './options.js';
 
-export interface LoadResult {
+export interface LoadResult extends LoadSummary {
   ok: boolean;
   url: string;
-  /** Requested, and actually upgraded. */
-  connections: number;
-  opened: number;
-  /** Echoes that came back intact. */
-  messages: number;
-  sent: number;
-  /** Rate mode: messages that were due but never sent before the run stopped (a sign of overload). */
-  unsent: number;
-  bytes: number;
-  errors: Partial<Record<VerdictCode, number>>;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; min: number; mean: number };
-  handshakeMs: { p50: number; p99: number; max: number };
-  msgsPerSec: number;
-  bytesPerSec: number;
-  /** The message phase, from the first send to the last answer. */
-  durationMs: number;
-  size: number;
-  binary: boolean;
-  pipeline: number;
-  rate: number | null;
-  /** True with --rate: latency counts from when each message should have been sent (no coordinated omission). */
-  correctedForCoordinatedOmission: boolean;
   totalMs: number;
   verdict?: Verdict;
 }
@@ -46,7 +24,7 @@ export interface LoadResult {
  * per-phase deadline, and emits one `load` event then one `result`. Never throws for network
  * trouble: every failure is counted under its verdict code.
  */
-export async function runLoad(opts: LoadOptions, reporter: Reporter): Promise<LoadResult> {
+export async function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | LoadResultEvent>): Promise<LoadResult> {
   const o = resolveClientOptions({ ...opts.client, count: 0, inspect: false });
   const t0 = performance.now();
   const payload = opts.size !== undefined ? makePayload(opts.size, 1) : Buffer.from(opts.message ?? DEFAULT_MESSAGE);
@@ -213,7 +191,8 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter): Promise<Lo
   }
 
   const phaseMs = Math.max(tEnd - tStart, 0.001);
-  const errorCounts = Object.fromEntries([...errors].map(([code, e]) => [code, e.n])) as LoadResult['errors'];
+  const errorCounts: LoadResult['errors'] = {};
+  for (const [code, e] of errors) errorCounts[code] = e.n;
   const result: LoadResult = {
     ok: errors.size === 0 && conns.length > 0,
     url: o.target.url.href,
@@ -231,7 +210,7 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter): Promise<Lo
     handshakeMs: { p50: handshakes.percentile(50), p99: handshakes.percentile(99), max: handshakes.max },
     msgsPerSec: Math.round((replied * 1000) / phaseMs),
     bytesPerSec: Math.round((replied * payload.length * 1000) / phaseMs),
-    durationMs: round(replied ? phaseMs : 0),
+    ms: round(replied ? phaseMs : 0),
     size: payload.length,
     binary,
     pipeline,

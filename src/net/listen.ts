@@ -37,7 +37,8 @@ export function ownRequestDeadlines(server: HttpServer, timeoutMs: number): void
   server.requestTimeout = timeoutMs;
   server.keepAliveTimeout = timeoutMs;
   // Read when the server starts listening; the expiry above is checked only this often.
-  (server as HttpServer & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.round(timeoutMs / 4)));
+  // (an http.Server field its types only know as a constructor option)
+  Object.assign(server, { connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.round(timeoutMs / 4))) });
 }
 
 /** A listen address from the command line: an IP literal or a name, no spaces or control characters. */

@@ -3,6 +3,21 @@ import type { Duplex } from 'node:stream';
 import type { Server } from 'node:net';
 import { SHUTDOWN_GRACE_MS } from '../constants.js';
 
+/** One end of a TCP connection, as every event that names one writes it (null for a unix socket). */
+export interface SocketAddress {
+  address: string | null;
+  port: number | null;
+  family: string | null;
+}
+
+export function remoteEnd(socket: Socket): SocketAddress {
+  return { address: socket.remoteAddress ?? null, port: socket.remotePort ?? null, family: socket.remoteFamily ?? null };
+}
+
+export function localEnd(socket: Socket): SocketAddress {
+  return { address: socket.localAddress ?? null, port: socket.localPort ?? null, family: socket.localFamily ?? null };
+}
+
 /**
  * Owns every socket a server accepted, so stopping the server can end them all:
  * `server.close()` alone waits for open connections forever.
@@ -47,6 +62,6 @@ export function stopServer(server: Server, sockets: SocketSet, graceMs = SHUTDOW
     });
     if (sockets.size === 0) clearTimeout(timer);
     // Idle keep-alive sockets would hold close() for their whole keep-alive period.
-    (server as unknown as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+    if ('closeIdleConnections' in server && typeof server.closeIdleConnections === 'function') server.closeIdleConnections();
   });
 }

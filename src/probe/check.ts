@@ -83,14 +83,13 @@ export interface CheckContext {
   extendTo(at: number): void;
 }
 
+/** A check's implementation; its name, kind and documentation live in catalog.ts (checkInfo). */
 export interface Check {
   readonly name: string;
   /** Long checks wait for the peer or path to do something on its own; they run only when asked. */
   readonly long: boolean;
   /** Moves a lot of bytes: starts after the other quick checks so it cannot skew their timings. */
-  readonly heavy?: boolean;
-  /** One line for --help and the README. */
-  readonly describe: string;
+  readonly heavy: boolean;
   run(ctx: CheckContext): Promise<CheckOutcome>;
 }
 

@@ -4,14 +4,9 @@ import { InputError } from '../errors.js';
 import { makePayload, roundTrip } from '../client/exchange.js';
 import { encodeFrame } from '../protocol/frame-encoder.js';
 import { outcome, type CheckOutcome } from './check.js';
-import type { H2Run } from './h2.js';
+import type { H2Check } from './h2.js';
+import { checkInfo } from './catalog.js';
 
-/** A check of `probe --http 2`: the HTTP/2 side of a WebSocket path (RFC 8441). */
-export interface H2Check {
-  readonly name: string;
-  readonly describe: string;
-  run(run: H2Run): Promise<CheckOutcome>;
-}
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 /** WebSockets opened at once on one connection by h2-multiplex. */
@@ -21,8 +16,7 @@ const FLOW_BYTES = 256 * 1024;
 
 /** SETTINGS_ENABLE_CONNECT_PROTOCOL and a 200 to the extended CONNECT. */
 const extendedConnectCheck: H2Check = {
-  name: 'h2-extended-connect',
-  describe: 'the server advertises extended CONNECT (RFC 8441 §3) and answers a WebSocket CONNECT with 200',
+  name: checkInfo('h2-extended-connect').name,
   async run(run) {
     const conn = await run.connect();
     if (!conn.settings.enableConnectProtocol) {
@@ -38,8 +32,7 @@ const extendedConnectCheck: H2Check = {
 
 /** Several WebSockets as streams of one connection, echoing at the same time. */
 const multiplexCheck: H2Check = {
-  name: 'h2-multiplex',
-  describe: `${STREAMS} WebSockets on one h2 connection, each echoing at the same time`,
+  name: checkInfo('h2-multiplex').name,
   async run(run) {
     const conn = await run.connect();
     if (!conn.settings.enableConnectProtocol) return outcome('fail', 'no extended CONNECT advertised', { verdict: 'h2-no-extended-connect' });
@@ -66,8 +59,7 @@ const multiplexCheck: H2Check = {
 
 /** A protocol error on one WebSocket must end that stream only, not the connection (RFC 8441 §5). */
 const badFrameCheck: H2Check = {
-  name: 'h2-bad-frame',
-  describe: 'a frame with a reserved opcode fails that WebSocket (close 1002 or RST_STREAM) and leaves the other streams working',
+  name: checkInfo('h2-bad-frame').name,
   async run(run) {
     const conn = await run.connect();
     if (!conn.settings.enableConnectProtocol) return outcome('fail', 'no extended CONNECT advertised', { verdict: 'h2-no-extended-connect' });
@@ -95,8 +87,7 @@ const badFrameCheck: H2Check = {
 
 /** One message larger than the initial flow-control window must still get through both ways. */
 const flowControlCheck: H2Check = {
-  name: 'h2-flow-control',
-  describe: `a ${FLOW_BYTES / 1024} KiB message (more than the 64 KiB initial window) is echoed: WINDOW_UPDATEs flow both ways`,
+  name: checkInfo('h2-flow-control').name,
   async run(run) {
     const conn = await run.connect();
     if (!conn.settings.enableConnectProtocol) return outcome('fail', 'no extended CONNECT advertised', { verdict: 'h2-no-extended-connect' });
@@ -126,7 +117,7 @@ function streamEnd(stream: Duplex, ms: number): Promise<{ how: string; closeCode
       clearTimeout(timer);
       stream.off('data', onData);
       const code = got.length >= 4 && (got[0]! & 0x0f) === 0x8 ? got.readUInt16BE(2) : undefined;
-      const rst = (stream as Duplex & { rstCode?: number }).rstCode;
+      const rst = 'rstCode' in stream && typeof stream.rstCode === 'number' ? stream.rstCode : undefined;
       resolve({ how, ...(code !== undefined ? { closeCode: code } : {}), ...(rst ? { rst } : {}) });
     };
     const onData = (c: Buffer) => (got = Buffer.concat([got, c]).subarray(0, 64));

@@ -7,10 +7,11 @@ import type { Verdict } from '../diagnose/catalogue.js';
 import { verdict } from '../diagnose/catalogue.js';
 import { diagnoseError } from '../diagnose/errors.js';
 import type { H2Settings } from '../protocol/h2.js';
-import type { Reporter } from '../report/reporter.js';
+import { TLSSocket } from 'node:tls';
+import type { ProbeStreamEvent, Reporter } from '../events.js';
+import { msSince } from '../net/duration.js';
 import { outcome, type CheckOutcome, type ProbeSettings } from './check.js';
 import { checkEvent, failVerdict, type CheckRow } from './run.js';
-import { H2_CHECKS, type H2Check } from './h2-checks.js';
 
 /** One h2 connection of a check, with the SETTINGS it got; every WebSocket opened on it is tracked. */
 export interface H2Conn {
@@ -32,6 +33,12 @@ export class H2OpenError extends Error {
  * The owner of every h2 connection one check opens (TLS with ALPN h2, or h2c): `dispose()` closes
  * the WebSockets with a close handshake bounded by the deadline, then the sessions.
  */
+/** A check of `probe --http 2` (src/probe/h2-checks.ts): the HTTP/2 side of a WebSocket path (RFC 8441). */
+export interface H2Check {
+  readonly name: string;
+  run(run: H2Run): Promise<CheckOutcome>;
+}
+
 export class H2Run {
   readonly #sessions = new Set<ClientHttp2Session>();
   readonly #sockets = new Set<WebSocket>();
@@ -60,7 +67,7 @@ export class H2Run {
       const phase = e instanceof PhaseError ? e.phase : 'connect';
       throw new H2OpenError(diagnoseError(phase, e instanceof PhaseError ? e.reason : e, s.target.url.host, timeoutMs));
     }
-    if (s.target.secure && (socket as import('node:tls').TLSSocket).alpnProtocol !== 'h2') {
+    if (s.target.secure && !(socket instanceof TLSSocket && socket.alpnProtocol === 'h2')) {
       socket.destroy();
       throw new H2OpenError(verdict('h2-not-offered', `${s.target.url.host} does not offer h2 in ALPN`));
     }
@@ -107,7 +114,7 @@ export class H2Run {
  * `probe --http 2`: the HTTP/2 checks (H2_CHECKS), each on its own connection(s), one after the
  * other, each bounded by --max-wait. Emits one `check` per row, then `result`, like the HTTP/1.1 run.
  */
-export async function runH2Probe(settings: ProbeSettings, checks: readonly H2Check[], reporter: Reporter): Promise<{ ok: boolean; rows: CheckRow[] }> {
+export async function runH2Probe(settings: ProbeSettings, checks: readonly H2Check[], reporter: Reporter<ProbeStreamEvent>): Promise<{ ok: boolean; rows: CheckRow[] }> {
   const t0 = performance.now();
   const rows: CheckRow[] = [];
   for (const check of checks) {
@@ -133,7 +140,7 @@ export async function runH2Probe(settings: ProbeSettings, checks: readonly H2Che
   const count = (s: string) => rows.filter((r) => r.status === s).length;
   reporter.emit({
     event: 'result', ok: !failed, url: settings.target.url.href, http: '2', endpoint: null,
-    checks: rows.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(performance.now() - t0),
+    checks: rows.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), totalMs: msSince(t0),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows };

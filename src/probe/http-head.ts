@@ -90,7 +90,7 @@ export function parseResponseHead(head: Buffer): ResponseHead | undefined {
     rawHeaders.push([name, value]);
     const key = name.toLowerCase();
     const prev = headers[key];
-    if (key === 'set-cookie') headers[key] = [...((prev as string[] | undefined) ?? []), value];
+    if (key === 'set-cookie') headers[key] = [...(Array.isArray(prev) ? prev : []), value];
     else headers[key] = prev === undefined ? value : `${String(prev)}, ${value}`;
   }
   return { httpVersion, status: Number(m[3]), statusText: m[4] ?? '', rawHeaders, headers, problems };

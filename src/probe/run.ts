@@ -8,16 +8,17 @@
  * Rows are reported in registry order as soon as they and the rows before them are done.
  */
 import { ENDPOINT_HEADER } from '../constants.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
 import { verdict, type Verdict, type VerdictCode } from '../diagnose/catalogue.js';
 import { identify } from '../diagnose/identify.js';
 import { messageOf, WstraceError } from '../errors.js';
-import type { Reporter } from '../report/reporter.js';
+import type { CheckEvent, ProbeStreamEvent, Reporter } from '../events.js';
 import { outcome, type Check, type CheckOutcome, type PeerInfo, type ProbeSettings } from './check.js';
 import { CheckRun } from './context.js';
 import { firstHeader, OpenError, openSession } from './open.js';
 import { fmtMs } from './steps.js';
 import { redirectTarget } from '../net/url.js';
+import { msSince, roundMs } from '../net/duration.js';
 import type { Session } from './session.js';
 
 /** How long past --max-wait the runner lets a check wind down before it reports it stuck. */
@@ -58,7 +59,7 @@ export function probeConnection(
   };
 }
 
-export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<ProbeResult> {
+export async function runProbe(opts: ProbeOptions, reporter: Reporter<ProbeStreamEvent>): Promise<ProbeResult> {
   const t0 = performance.now();
   const settings: ProbeSettings = { ...opts };
   let peer: PeerInfo = {};
@@ -67,7 +68,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   let refused: Verdict | undefined;
   const running = new Set<string>();
   const ticker = opts.progressMs ? setInterval(() => {
-    if (running.size) reporter.emit({ event: 'progress', t: Math.round(performance.now() - t0), running: [...running], maxWaitMs: opts.maxWaitMs });
+    if (running.size) reporter.emit({ event: 'progress', t: msSince(t0), running: [...running], maxWaitMs: opts.maxWaitMs });
   }, opts.progressMs) : undefined;
   const track = (c: Check, p: () => Promise<CheckRow>) => {
     running.add(c.name);
@@ -81,7 +82,15 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
     };
     closing.push(first.closeGracefully(Math.min(opts.timeoutMs, opts.maxWaitMs, 500)));
     const start = (c: Check) => track(c, () => runCheck(c, settings, peer, t0, closing));
-    const light = new Map(opts.checks.filter((c) => !c.heavy).map((c) => [c, start(c)]));
+    // The handshake figure is the path's time to a 101: measured alone, before the other checks
+    // open their connections at once and share this process (and the peer) with it.
+    const alone = opts.checks.find((c) => c.name === 'handshake');
+    const light = new Map<Check, Promise<CheckRow>>();
+    if (alone) {
+      light.set(alone, start(alone));
+      await light.get(alone)?.catch(() => undefined);
+    }
+    for (const c of opts.checks) if (!c.heavy && !light.has(c)) light.set(c, start(c));
     const quick = Promise.allSettled([...light].filter(([c]) => !c.long).map(([, p]) => p));
     rows = opts.checks.map((c) => light.get(c) ?? quick.then(() => start(c)));
   } catch (e) {
@@ -107,7 +116,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
   const count = (s: string) => done.filter((r) => r.status === s).length;
   reporter.emit({
     event: 'result', ok: !failed, url: settings.target.url.href, endpoint: peer.endpoint ?? null,
-    checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), ms: Math.round(ms),
+    checks: done.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), totalMs: roundMs(ms),
     ...(v ? { verdict: v } : {}),
   });
   return { ok: !failed, rows: done, ms, ...(v ? { verdict: v } : {}) };
@@ -117,7 +126,7 @@ export async function runProbe(opts: ProbeOptions, reporter: Reporter): Promise<
  * The first connection; with --location it follows 3xx answers (a `redirect` phase each) and
  * every check then runs against the final URL (`settings.target` is updated).
  */
-async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: number): Promise<Session> {
+async function openFollowing(settings: ProbeSettings, reporter: Reporter<ProbeStreamEvent>, t0: number): Promise<Session> {
   const seen = new Set([settings.target.url.href]);
   for (let hop = 0; ; hop++) {
     try {
@@ -133,7 +142,7 @@ async function openFollowing(settings: ProbeSettings, reporter: Reporter, t0: nu
       // A loop, or a Location wstrace cannot follow: report the 3xx itself.
       if (!next.ok || seen.has(next.target.url.href)) throw e;
       seen.add(next.target.url.href);
-      reporter.emit({ event: 'phase', phase: 'redirect', t: Math.round(performance.now() - t0), status, from: settings.target.url.href, location, to: next.target.url.href });
+      reporter.emit({ event: 'phase', phase: 'redirect', t: msSince(t0), status, from: settings.target.url.href, location, to: next.target.url.href });
       settings.target = next.target;
     }
   }
@@ -239,10 +248,10 @@ function notRun(check: Check, v: Verdict): CheckRow {
   return { name: check.name, long: check.long, ms: 0, ...outcome('fail', summary, { evidence: check.name === 'handshake' ? v.evidence : [], verdict: v.code }) };
 }
 
-export function checkEvent(r: CheckRow, t0: number): Record<string, unknown> & { event: string } {
+export function checkEvent(r: CheckRow, t0: number): CheckEvent {
   return {
-    event: 'check', t: Math.round(performance.now() - t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
-    closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: Math.round(r.ms),
+    event: 'check', t: msSince(t0), name: r.name, status: r.status, value: r.value, unit: r.unit,
+    closeCode: r.closeCode ?? null, summary: r.summary, evidence: r.evidence, long: r.long, ms: roundMs(r.ms),
     ...(r.verdict ? { code: r.verdict } : {}), ...r.data,
   };
 }

@@ -22,20 +22,24 @@
  * | WS_ERR_RSV_SET                  | 1002      | RSV1-3 set although no extension allows it                    | §5.2       |
  */
 
-export type FrameErrorCode =
-  | 'WS_ERR_RESERVED_OPCODE'
-  | 'WS_ERR_CONTROL_TOO_LONG'
-  | 'WS_ERR_CONTROL_FRAGMENTED'
-  | 'WS_ERR_PAYLOAD_TOO_BIG'
-  | 'WS_ERR_INVALID_CLOSE_CODE'
-  | 'WS_ERR_INVALID_CLOSE_PAYLOAD'
-  | 'WS_ERR_INVALID_UTF8'
-  | 'WS_ERR_BAD_LENGTH'
-  | 'WS_ERR_UNEXPECTED_CONTINUATION'
-  | 'WS_ERR_EXPECTED_CONTINUATION'
-  | 'WS_ERR_MASK_REQUIRED'
-  | 'WS_ERR_MASK_FORBIDDEN'
-  | 'WS_ERR_RSV_SET';
+/** All known codes, in table order; handy for exhaustive tests and docs. */
+export const FRAME_ERROR_CODES = Object.freeze([
+  'WS_ERR_RESERVED_OPCODE',
+  'WS_ERR_CONTROL_TOO_LONG',
+  'WS_ERR_CONTROL_FRAGMENTED',
+  'WS_ERR_PAYLOAD_TOO_BIG',
+  'WS_ERR_INVALID_CLOSE_CODE',
+  'WS_ERR_INVALID_CLOSE_PAYLOAD',
+  'WS_ERR_INVALID_UTF8',
+  'WS_ERR_BAD_LENGTH',
+  'WS_ERR_UNEXPECTED_CONTINUATION',
+  'WS_ERR_EXPECTED_CONTINUATION',
+  'WS_ERR_MASK_REQUIRED',
+  'WS_ERR_MASK_FORBIDDEN',
+  'WS_ERR_RSV_SET',
+] as const);
+
+export type FrameErrorCode = (typeof FRAME_ERROR_CODES)[number];
 
 /** The only close statuses a frame-level failure maps to (RFC 6455 §7.4.1). */
 export type FrameErrorCloseCode = 1002 | 1007 | 1009;
@@ -63,8 +67,6 @@ const SPECS: Readonly<Record<FrameErrorCode, ErrorSpec>> = {
   WS_ERR_RSV_SET: { closeCode: 1002, message: 'RSV bit set without a negotiated extension' },
 };
 
-/** All known codes, in table order; handy for exhaustive tests and docs. */
-export const FRAME_ERROR_CODES = Object.freeze(Object.keys(SPECS) as FrameErrorCode[]);
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';

@@ -19,6 +19,8 @@ export const FIELD_HEADER: Record<TraceField, string> = {
 };
 
 const KEY: Record<Exclude<TraceField, 'http'>, string> = { upgrade: 'u', connection: 'c', version: 'v', protocol: 'p', extensions: 'x', origin: 'o', host: 'h' };
+/** The fields a Via comment carries (all but `http`, which is Via's protocol field), in KEY's order. */
+const KEYED = TRACE_FIELDS.filter((f): f is Exclude<TraceField, 'http'> => f !== 'http');
 const SAFE = /^[A-Za-z0-9.:[\]_~/+-]{1,80}$/;
 
 type Headers = IncomingHttpHeaders | OutgoingHttpHeaders;
@@ -68,20 +70,22 @@ function safe(v: string | null): string | null {
 
 /** The comment part: `u=websocket c=upgrade …` (the HTTP version goes in Via's first field). */
 export function formatDigest(d: Digest): string {
-  return (Object.keys(KEY) as (keyof typeof KEY)[]).map((f) => `${KEY[f]}=${d[f] ?? '-'}`).join(' ');
+  return KEYED.map((f) => `${KEY[f]}=${d[f] ?? '-'}`).join(' ');
 }
 
 /** Reads a digest back from `u=… c=…`; `http` comes from the entry's protocol field. */
 export function parseDigest(http: string, text: string): Digest | undefined {
-  const out: Partial<Digest> = { http: http.replace(/^HTTP\//i, '') };
-  const byKey = new Map(Object.entries(KEY).map(([f, k]) => [k, f as TraceField]));
+  const out: Digest = { http: http.replace(/^HTTP\//i, ''), upgrade: null, connection: null, version: null, protocol: null, extensions: null, origin: null, host: null };
+  const byKey = new Map(KEYED.map((f) => [KEY[f], f]));
+  const seen = new Set<TraceField>();
   for (const pair of text.trim().split(/\s+/)) {
     const m = /^([a-z])=(.*)$/.exec(pair);
     const field = m && byKey.get(m[1]!);
     if (!field) return undefined;
     out[field] = m[2] === '-' ? null : m[2]!;
+    seen.add(field);
   }
-  return TRACE_FIELDS.every((f) => f in out) ? (out as Digest) : undefined;
+  return KEYED.every((f) => seen.has(f)) ? out : undefined;
 }
 
 /** One point of a trace: who received (or sent) the request, and what it held. */

@@ -12,6 +12,11 @@ export interface ViaEntry {
   wstrace?: { upgrade: 'present' | 'absent'; received?: Digest };
 }
 
+/** A Via entry as JSON carries it back (the endpoint's 426 body): the two fields every entry has. */
+export function isViaEntry(v: unknown): v is ViaEntry {
+  return typeof v === 'object' && v !== null && 'protocol' in v && typeof v.protocol === 'string' && 'receivedBy' in v && typeof v.receivedBy === 'string';
+}
+
 /** Without `received` (an answer the hop generates itself), the entry says only upgrade=…. */
 export function formatViaEntry(name: string, upgradePresent: boolean, received?: Digest): string {
   const head = `${received?.http ?? '1.1'} ${name} (wstrace; upgrade=${upgradePresent ? 'present' : 'absent'}`;

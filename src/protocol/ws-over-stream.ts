@@ -22,10 +22,9 @@ export function wsOverStream(stream: Duplex, o: StreamWsOptions): WebSocket {
   // closeTimeout: ws's own default (30 s); without it ws destroys the stream 1 ms after a close
   // frame. Our callers keep their shorter deadlines on top (closeHandshake, the echo's close timer).
   const ws = new WebSocket(null as unknown as string, undefined, { autoPong: true, closeTimeout: 30_000 } as never);
-  const internals = ws as unknown as { _isServer: boolean; _protocol: string };
-  internals._isServer = o.role === 'server';
-  internals._protocol = o.protocol ?? '';
-  (ws as unknown as { setSocket(s: Duplex, head: Buffer, opts: object): void }).setSocket(stream, Buffer.alloc(0), {
+  Object.assign(ws, { _isServer: o.role === 'server', _protocol: o.protocol ?? '' });
+  if (!('setSocket' in ws) || typeof ws.setSocket !== 'function') throw new TypeError('this ws has no setSocket(): wstrace needs ws 8');
+  ws.setSocket(stream, Buffer.alloc(0), {
     allowSynchronousEvents: true,
     maxPayload: o.maxPayload,
     skipUTF8Validation: false,

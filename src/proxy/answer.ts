@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { HOP_HEADER } from '../constants.js';
+import { errnoOf } from '../errors.js';
 
 /**
  * Answers on a raw (upgrade) socket, where there is no ServerResponse, then closes it.
@@ -38,8 +39,7 @@ const BY_ERRNO: Record<string, UpstreamFailure> = {
 
 /** Whether the hop failed to connect (and how) or connected and got no (or a bad) answer. */
 export function upstreamFailure(err: unknown): { failure: UpstreamFailure; errno: string | null } {
-  const raw = (err as { code?: unknown } | null)?.code;
-  const errno = typeof raw === 'string' ? raw : null;
+  const errno = errnoOf(err) ?? null;
   const failure = (errno ? BY_ERRNO[errno] : undefined) ?? (errno?.startsWith('HPE_') ? 'bad-response' : 'no-response');
   return { failure, errno };
 }

@@ -9,6 +9,8 @@ import type { Tunnel, Direction } from './tunnel.js';
 export interface FrameEvent {
   event: 'frame';
   hop: string;
+  /** The traced connection (tunnel), numbered from 1 in this process: tells concurrent connections' frames apart. */
+  conn: number;
   /** `up` = client → upstream, `down` = upstream → client. */
   dir: Direction;
   /** Frame number in this tunnel (both directions), from 1: the order the hop saw them. */
@@ -29,6 +31,9 @@ export interface FrameEvent {
 /** How a direction reads in output: `up` is what the client sent, `down` what it got. */
 export const ARROW: Record<Direction, string> = { up: 'client → upstream', down: 'upstream → client' };
 
+/** Tunnels traced so far in this process: the next one's `conn`. */
+let traced = 0;
+
 /**
  * `--trace-frames`: a FrameWatch per direction, watching the tunnel's chunks (an observer, not a
  * stage: tracing adds no stream layer, and a traced tunnel without faults carries its bytes as
@@ -44,12 +49,14 @@ export const ARROW: Record<Direction, string> = { up: 'client → upstream', dow
  * bit or injected a close 1009).
  */
 export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: (ev: FrameEvent) => void): void {
+  const conn = ++traced;
   let seq = 0;
   for (const dir of ['up', 'down'] as const) {
     // Masking is reported, not enforced: a tracer must show a peer's mistakes, not choke on them.
     // No size cap either: a tracer that gave up on a 20 MiB message would go blind for good.
+    // Data payloads are counted, never held: a frame declaring 3 GiB costs the hop nothing.
     const watch = new FrameWatch({ allowRsv: true, maxPayload: 0, discardData: true }, (frame: Frame) => {
-      const ev = frameEvent(hop, dir, ++seq, frame);
+      const ev = frameEvent(hop, conn, dir, ++seq, frame);
       // Printed as an event when someone listens; otherwise the log line is the trace.
       if (onFrame) {
         log.debug(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
@@ -58,15 +65,15 @@ export function addFrameTap(tunnel: Tunnel, hop: string, log: Logger, onFrame?: 
         log.info(logFields(ev), `frame ${ARROW[dir]} ${describeFrame(ev)}`);
       }
     }, (err: FrameError) => {
-      log.warn({ hop, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
+      log.warn({ hop, conn, dir, code: err.code, closeCode: err.closeCode }, `frame ${ARROW[dir]} unparseable (${err.message}): not tracing this direction any further`);
     });
     tunnel.observe(dir, (chunk) => watch.feed(chunk));
   }
 }
 
-export function frameEvent(hop: string, dir: Direction, seq: number, f: Frame): FrameEvent {
+export function frameEvent(hop: string, conn: number, dir: Direction, seq: number, f: Frame): FrameEvent {
   const ev: FrameEvent = {
-    event: 'frame', hop, dir, seq, opcode: opcodeName(f.opcode), fin: f.fin, rsv1: f.rsv1, rsv2: f.rsv2, rsv3: f.rsv3, masked: f.masked, length: f.payloadLength,
+    event: 'frame', hop, conn, dir, seq, opcode: opcodeName(f.opcode), fin: f.fin, rsv1: f.rsv1, rsv2: f.rsv2, rsv3: f.rsv3, masked: f.masked, length: f.payloadLength,
   };
   if (f.opcode === Opcode.CLOSE) {
     // The tap's parser validated the body already (§5.5.1), so this cannot throw.

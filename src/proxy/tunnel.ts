@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TUNNEL_DRAIN_MS } from '../constants.js';
 import { FrameBoundaries } from '../protocol/frame-boundary.js';
@@ -209,7 +209,7 @@ export class Tunnel {
     }
     for (const socket of [client, upstream]) {
       // Nagle off on both TCP legs (h2 streams have none): a small frame must not wait for an ACK.
-      (socket as Partial<Socket>).setNoDelay?.(true);
+      if (socket instanceof Socket) socket.setNoDelay(true);
       socket.on('error', onSocketError);
       socket.on('close', onSocketClose);
     }

@@ -1,8 +1,10 @@
 // Forward-proxy URLs and the curl rules for choosing one from the environment.
 import { isIP } from 'node:net';
 import { InputError } from '../errors.js';
+import { isOneOf } from '../guards.js';
 
-export type ProxyScheme = 'http' | 'https' | 'socks5' | 'socks5h';
+export const PROXY_SCHEMES = ['http', 'https', 'socks5', 'socks5h'] as const;
+export type ProxyScheme = (typeof PROXY_SCHEMES)[number];
 
 export interface ProxySpec {
   scheme: ProxyScheme;
@@ -36,14 +38,14 @@ export function parseProxyUrl(text: string, source = '--proxy'): ProxySpec {
     throw new InputError('ERR_BAD_PROXY', `bad ${source} "${redact(text)}": expected [http|https|socks5|socks5h]://[user:password@]host[:port]`);
   }
   const scheme = url.protocol.slice(0, -1).toLowerCase();
-  if (!(scheme in DEFAULT_PORT)) {
+  if (!isOneOf(PROXY_SCHEMES, scheme)) {
     throw new InputError('ERR_BAD_PROXY', `bad ${source} "${redact(text)}": unsupported scheme "${scheme}://" (use http, https, socks5 or socks5h)`);
   }
   if (!url.hostname) throw new InputError('ERR_BAD_PROXY', `bad ${source} "${redact(text)}": no host`);
   if ((url.pathname && url.pathname !== '/') || url.search || url.hash) {
     throw new InputError('ERR_BAD_PROXY', `bad ${source} "${redact(text)}": a proxy URL has no path`);
   }
-  const s = scheme as ProxyScheme;
+  const s = scheme;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = url.port ? Number(url.port) : DEFAULT_PORT[s];
   const decode = (v: string) => {
@@ -147,7 +149,7 @@ function toBits(address: string): string | undefined {
     const o = v4[1]!.split('.').map(Number);
     text = text.slice(0, -v4[1]!.length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
   }
-  const [head, tail] = text.split('::') as [string, string | undefined];
+  const [head, tail] = text.split('::');
   const parts = (s: string | undefined) => (s ? s.split(':') : []);
   const h = parts(head);
   const t = parts(tail);

@@ -4,7 +4,7 @@ import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { lookup } from 'node:dns/promises';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import { messageOf } from '../errors.js';
+import { errnoOf, messageOf } from '../errors.js';
 import type { WsTarget } from '../net/url.js';
 import type { ReachOptions } from './options.js';
 import { applyConnectTo, resolveOverride } from './overrides.js';
@@ -54,8 +54,8 @@ export function trustError(secure: TLSSocket, name: string, cert: PeerCertificat
     return { error, chain: !/EXPIRED|NOT_YET_VALID/.test(code) };
   }
   if (!cert) return { error: Object.assign(new Error('the server sent no certificate'), { code: 'ERR_NO_CERT' }), chain: false };
-  const mismatch = checkServerIdentity(name, cert) as (Error & { code?: string }) | undefined;
-  if (mismatch) return { error: Object.assign(mismatch, { code: mismatch.code ?? 'ERR_TLS_CERT_ALTNAME_INVALID' }), chain: false };
+  const mismatch = checkServerIdentity(name, cert);
+  if (mismatch) return { error: Object.assign(mismatch, { code: errnoOf(mismatch) ?? 'ERR_TLS_CERT_ALTNAME_INVALID' }), chain: false };
   return undefined;
 }
 

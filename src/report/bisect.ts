@@ -1,39 +1,37 @@
-import type { Event } from './reporter.js';
+import type { BisectEvent, HopEvent, PlanEvent } from '../events.js';
 import { row, table } from './format.js';
 import { formatMs } from '../net/duration.js';
 import type { Verdict } from '../diagnose/catalogue.js';
-import type { BisectResult, HopResult } from '../bisect/types.js';
-import type { CheckBisectResult, LayerFigure } from '../bisect/checks.js';
+import type { BisectResult, CheckBisectResult, HopResult, LayerFigure } from '../bisect/types.js';
 import { formatValue } from './probe.js';
 
 /** Human lines for bisect's events: the plan, binary-search steps as they land, then the table and the break. */
-export function renderBisectEvent(ev: Event): string[] | undefined {
+export function renderBisectEvent(ev: BisectEvent): string[] | undefined {
   switch (ev.event) {
     case 'plan':
       return [renderPlan(ev)];
     case 'hop':
       // `all` prints nothing per hop: the rows arrive out of order, the table follows at once.
-      return ev.step === undefined ? undefined : [renderStep(ev as Event & HopResult)];
+      return ev.step === undefined ? undefined : [renderStep(ev)];
     case 'result':
-      if (Array.isArray(ev.checks)) return renderCheckResult(ev as unknown as CheckBisectResult);
-      return renderResult(ev as unknown as BisectResult & { t?: number });
-    default:
+      return 'checks' in ev ? renderCheckResult(ev) : renderResult(ev);
+    case 'check':
       return undefined;
   }
 }
 
-function renderPlan(ev: Event): string {
-  const n = (ev.hops as unknown[]).length;
-  if (Array.isArray(ev.checks)) {
-    return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: check${ev.checks.length === 1 ? '' : 's'} ${(ev.checks as string[]).join(', ')} at every URL at once; each bounded by ${seconds(Number(ev.maxWaitMs))}`);
+function renderPlan(ev: PlanEvent): string {
+  const n = ev.hops.length;
+  if (ev.checks) {
+    return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: check${ev.checks.length === 1 ? '' : 's'} ${ev.checks.join(', ')} at every URL at once; each bounded by ${seconds(ev.maxWaitMs ?? 0)}`);
   }
   const how = ev.strategy === 'binary' ? 'binary search (origin first, then halve)' : 'every URL at once';
-  const repeat = Number(ev.repeat) > 1 ? `, ${String(ev.repeat)} probes per URL` : '';
-  return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: ${how}${repeat}; deadline ${seconds(Number(ev.timeoutMs))} per phase`);
+  const repeat = ev.repeat > 1 ? `, ${ev.repeat} probes per URL` : '';
+  return row(0, 'bisect', `${n} URL${n === 1 ? '' : 's'}, outermost first: ${how}${repeat}; deadline ${seconds(ev.timeoutMs)} per phase`);
 }
 
-function renderStep(h: Event & HopResult): string {
-  return row(Number(h.t), `probe ${String(h.step)}`, `#${h.index + 1} "${h.name}": ${statusOf(h)} ${h.ok ? 'ok' : h.code ?? 'failed'} in ${h.ms === null ? '?' : formatMs(h.ms)}`);
+function renderStep(h: HopEvent): string {
+  return row(h.t, `probe ${h.step}`, `#${h.index + 1} "${h.name}": ${statusOf(h)} ${h.ok ? 'ok' : h.verdict?.code ?? 'failed'} in ${h.ms === null ? '?' : formatMs(h.ms)}`);
 }
 
 /** Table + the break line: what the user came for. */
@@ -47,7 +45,7 @@ export function renderResult(r: BisectResult): string[] {
     h.probed ? statusOf(h) : '·',
     h.ms === null ? '' : formatMs(h.ms),
     ...(repeat ? [`${h.failures}/${h.runs} (${Math.round(h.rate * 100)}%)`] : []),
-    !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
+    !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.verdict?.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
   ]);
   const n = r.hops.length;
   const lines = [row(r.totalMs, 'probed', `${r.probes} probe${r.probes === 1 ? '' : 's'} over ${n} URL${n === 1 ? '' : 's'}`), ...table(header, rows).map((l) => `  ${l}`)];

@@ -1,15 +1,7 @@
-// Commands describe what happened as events; a reporter turns them into output.
-// `--json` prints each event as one line (NDJSON, stable field names, see README "JSON output");
+// Commands describe what happened as events (src/events.ts); a reporter turns them into output.
+// `--json` prints each event as one line (NDJSON, stable field names, see docs/json.md);
 // human output renders the same events as aligned lines. Logs never go to stdout.
-
-export interface Event {
-  event: string;
-  [field: string]: unknown;
-}
-
-export interface Reporter {
-  emit(ev: Event): void;
-}
+import type { Reporter, WstraceEvent } from '../events.js';
 
 export type Writer = (text: string) => void;
 
@@ -22,7 +14,7 @@ export function jsonReporter(write: Writer = stdoutWriter): Reporter {
 }
 
 /** `render` returns the lines for an event, or nothing for events with no human form. */
-export function humanReporter(render: (ev: Event) => string[] | string | undefined, write: Writer = stdoutWriter): Reporter {
+export function humanReporter<E extends WstraceEvent>(render: (ev: E) => string[] | string | undefined, write: Writer = stdoutWriter): Reporter<E> {
   return {
     emit(ev) {
       const out = render(ev);
@@ -31,14 +23,4 @@ export function humanReporter(render: (ev: Event) => string[] | string | undefin
       if (lines.length) write(lines.join('\n') + '\n');
     },
   };
-}
-
-/** Collects events in memory: for the library API and tests. */
-export function memoryReporter(): Reporter & { events: Event[] } {
-  const events: Event[] = [];
-  return { events, emit: (ev) => void events.push(ev) };
-}
-
-export function teeReporter(...reporters: Reporter[]): Reporter {
-  return { emit: (ev) => reporters.forEach((r) => r.emit(ev)) };
 }

@@ -21,7 +21,7 @@ export async function connectOnce(o: WatchOptions): Promise<Connected> {
   const t0 = performance.now();
   let socket: Socket;
   try {
-    socket = (await dial(o.target, o.timeoutMs, { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) }, () => {}, c.reach)) as Socket;
+    socket = (await dial(o.target, o.timeoutMs, { insecure: c.insecure, ...(c.ca ? { ca: c.ca } : {}) }, () => {}, c.reach));
   } catch (e) {
     const phase = e instanceof PhaseError ? e.phase : 'connect';
     const cause = e instanceof PhaseError ? e.reason : e;

@@ -87,9 +87,8 @@ export class LimitInference {
   #lifetime(slots: LiveSlot[]): Limit | undefined {
     const traffic = slots.filter((sl) => carriesTraffic(sl.pattern));
     if (traffic.length < 2) return undefined;
-    const latest = traffic.map((sl) => this.#lastDrop(sl.conn));
-    if (latest.some((d) => d === undefined)) return undefined;
-    const drops = latest as Drop[];
+    const drops = traffic.map((sl) => this.#lastDrop(sl.conn)).filter((d) => d !== undefined);
+    if (drops.length < traffic.length) return undefined;
     const ages = drops.map((d) => d.ageMs);
     const age = median(ages);
     if (spread(ages) > tolerance(age)) return undefined;

@@ -1,6 +1,6 @@
 import { closeHandshake, makePayload } from '../client/exchange.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import type { Event, Reporter } from '../report/reporter.js';
+import type { LimitFields, Reporter, WatchEvent } from '../events.js';
 import { connectOnce } from './connect.js';
 import { failOnMet, type FailOn } from './fail-on.js';
 import { HeldSlot, type SlotHost } from './held.js';
@@ -42,10 +42,10 @@ export interface WatchResult {
  * every --every, and reports drops, limits as they become certain, and periodic summaries.
  * Every timer is created here or in a slot and cleared at stop; nothing outlives the run.
  */
-export async function runWatch(o: WatchOptions, reporter: Reporter, x: WatchExtras): Promise<WatchResult> {
+export async function runWatch(o: WatchOptions, reporter: Reporter<WatchEvent>, x: WatchExtras): Promise<WatchResult> {
   const t0 = performance.now();
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
-  const emit = (ev: Event) => reporter.emit(ev);
+  const emit = (ev: WatchEvent) => reporter.emit(ev);
   const stats = new WatchStats();
   const infer = new LimitInference(o.intervalMs, o.patterns.length * o.perPattern);
   const slots: HeldSlot[] = [];
@@ -178,7 +178,7 @@ function verdictOf(t: SummaryFigures, limits: Limit[], lastFailure: HandshakeRec
     if (t.byCause.close >= t.drops / 2) return verdict('peer-closed', `${t.byCause.close} connections were closed with a close frame`, evidence);
     return verdict('connection-dropped', `${t.drops} held connections dropped (${causes(t)})`, evidence);
   }
-  if (lastFailure?.code) return verdict(lastFailure.code as Verdict['code'], lastFailure.summary ?? 'handshakes failed', evidence);
+  if (lastFailure?.code) return verdict(lastFailure.code, lastFailure.summary ?? 'handshakes failed', evidence);
   return verdict('connection-dropped', failed[0]?.detail ?? 'a --fail-on condition held', evidence);
 }
 
@@ -187,7 +187,7 @@ function causes(t: SummaryFigures): string {
 }
 
 /** A limit as the `limit` event, `summary` and `result` all carry it: the same fields each time. */
-function limitFields(l: Limit) {
+function limitFields(l: Limit): LimitFields {
   return { kind: l.kind, value: l.value, unit: 's', resetBy: l.resetBy ?? null, pingsHelp: l.pingsHelp, drops: l.drops, evidence: l.evidence };
 }
 

@@ -1,6 +1,6 @@
 import { Histogram } from '../load/histogram.js';
-import { PATTERNS, type Pattern } from './patterns.js';
-import { DROP_CAUSES, type Drop, type DropCause, type HandshakeRecord } from './types.js';
+import type { Pattern } from './patterns.js';
+import type { Drop, DropCause, HandshakeRecord } from './types.js';
 
 export interface HandshakeFigures {
   ok: number;
@@ -24,8 +24,9 @@ export interface SummaryFigures {
  */
 export class WatchStats {
   drops = 0;
-  readonly byCause = zeroes(DROP_CAUSES);
-  readonly byPattern = zeroes(PATTERNS);
+  // Every cause and pattern counted from 0 (the compiler checks the lists are complete).
+  readonly byCause: Record<DropCause, number> = { eof: 0, reset: 0, close: 0, 'no-pong': 0, error: 0 };
+  readonly byPattern: Record<Pattern, number> = { silent: 0, ping: 0, pong: 0, message: 0 };
   readonly #total = new Histogram();
   #window = new Histogram();
   #ok = 0;
@@ -79,8 +80,4 @@ function figures(h: Histogram, ok: number, failed: number): HandshakeFigures {
     p99: h.count ? r(h.percentile(99)) : null,
     max: h.count ? r(h.max) : null,
   };
-}
-
-function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }

@@ -1,6 +1,7 @@
 import type { Pattern } from './patterns.js';
 import type { WsTarget } from '../net/url.js';
-import type { Connection } from '../connection-options.js';
+import type { Connection } from '../connection.js';
+import type { VerdictCode } from '../diagnose/catalogue.js';
 
 /** How a held connection ended. */
 export type DropCause =
@@ -45,7 +46,7 @@ export interface HandshakeRecord {
   ms: number;
   status: number | undefined;
   /** Catalogue code of the failure. */
-  code: string | undefined;
+  code: VerdictCode | undefined;
   summary: string | undefined;
 }
 

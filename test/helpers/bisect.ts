@@ -5,35 +5,27 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { WebSocketServer } from 'ws';
+import { REPO_ROOT } from './repo-root.js';
+import { parseEvents, type Ev } from './json-events.js';
+
+export type { Ev };
 import { startChain, type Chain } from '../../src/chain/index.js';
 
-function findRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test');
-    dir = up;
-  }
-  return dir;
-}
+export const ROOT = REPO_ROOT;
+export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
-export const ROOT = findRoot();
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli.js');
-
-export type Ev = Record<string, unknown> & { event: string };
 
 export interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-  events: Ev[];
+  /** The JSON lines of stdout, each validated against docs/events.schema.json (read on first use). */
+  readonly events: Ev[];
   /** Spawn to exit. */
   ms: number;
   /** First stdout byte (the command's first line, after node and yargs have loaded) to exit. */
@@ -69,7 +61,14 @@ export function wstrace(args: string[], deadlineMs = 20_000): Promise<Run> {
       clearTimeout(timer);
       live.delete(child);
       const end = performance.now();
-      resolve({ code, stdout, stderr, events: parse(stdout), ms: end - t0, msAfterFirstOutput: first === null ? null : end - first, timedOut });
+      let events: Ev[] | undefined;
+      resolve({
+        code, stdout, stderr, ms: end - t0, msAfterFirstOutput: first === null ? null : end - first, timedOut,
+        // Parsed when a test asks, so a line that breaks the schema fails that test, not the child's close handler.
+        get events() {
+          return (events ??= parse(stdout));
+        },
+      });
     });
   });
 }
@@ -88,11 +87,9 @@ export async function limited<T>(tasks: (() => Promise<T>)[], limit: number): Pr
   return out;
 }
 
+/** JSON lines only: a human run's output has none. */
 function parse(stdout: string): Ev[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Ev);
+  return parseEvents(stdout.split('\n').filter((l) => l.startsWith('{')).join('\n'));
 }
 
 export function resultOf(run: Run): Ev & { ok: boolean; hops: Ev[]; break: { outer: number; inner: number | null; code: string } | null; verdict?: Ev } {

@@ -1,33 +1,26 @@
 /**
- * Drives the real `wstrace` binary (dist/src/cli.js) the way a user does: one-shot commands
+ * Drives the real `wstrace` binary (dist/src/cli/main.js) the way a user does: one-shot commands
  * run to exit under a hard deadline; servers are started, awaited until their first
  * `listening` line, and stopped with SIGINT, which must make them exit BY THEMSELVES (a leaked
  * socket or timer shows up as a process that does not exit). Every child is registered with the
  * test context and killed in `t.after` if a test fails half-way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
+import { escapeControls } from '../../src/cli/fatal.js';
+import { REPO_ROOT } from './repo-root.js';
+import { parseEvents, type Ev } from './json-events.js';
 
-function findRepoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(path.join(dir, 'package.json'))) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('no package.json above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-}
+export type { Ev };
 
-export const REPO_ROOT = findRepoRoot();
-export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli.js');
-
-export type Ev = Record<string, unknown> & { event: string };
+export { REPO_ROOT };
+export const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 export interface CliResult {
+  /** The arguments it ran with. */
+  args: string[];
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
@@ -87,21 +80,14 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
+      resolve({ args, code, signal, stdout, stderr, ms: performance.now() - t0, timedOut });
     });
   });
 }
 
-/** Every stdout line must be one JSON object with an `event` field. */
+/** Every stdout line must be one JSON object that docs/events.schema.json accepts. */
 export function ndjson(stdout: string): Ev[] {
-  const lines = stdout.split('\n').filter((l) => l.length > 0);
-  return lines.map((line) => {
-    let parsed: unknown;
-    assert.doesNotThrow(() => (parsed = JSON.parse(line)), `stdout line is not JSON: ${line}`);
-    assert.equal(typeof parsed, 'object', `not an object: ${line}`);
-    assert.equal(typeof (parsed as Ev).event, 'string', `no "event" field: ${line}`);
-    return parsed as Ev;
-  });
+  return parseEvents(stdout);
 }
 
 /** The single `result` event a judging command ends with. */
@@ -124,7 +110,18 @@ export function assertInputError(r: CliResult, mention: string | RegExp): void {
   if (typeof mention === 'string') assert.ok(lines[0]!.includes(mention), `stderr should name ${JSON.stringify(mention)}\n${ctx}`);
   else assert.match(lines[0]!, mention, ctx);
   assert.doesNotMatch(r.stderr, /^\s+at /m, `stack trace on stderr\n${ctx}`);
-  assert.equal(r.stdout, '', `a refused command prints nothing on stdout\n${ctx}`);
+  if (!r.args.includes('--json')) {
+    assert.equal(r.stdout, '', `a refused command prints nothing on stdout\n${ctx}`);
+    return;
+  }
+  // Under --json the error is also the one line on stdout: an `error` event with the same message.
+  const events = ndjson(r.stdout);
+  assert.equal(events.length, 1, `a refused command prints one error event on stdout\n${ctx}`);
+  const ev = events[0]!;
+  assert.deepEqual(Object.keys(ev).sort(), ['code', 'event', 'exitCode', 'message'], ctx);
+  assert.deepEqual([ev.event, ev.exitCode], ['error', 2], ctx);
+  assert.equal(`error: ${escapeControls(String(ev.message))}`, lines[0], ctx);
+  assert.match(String(ev.code), /^ERR_[A-Z0-9_]+$/, ctx);
 }
 
 /**
@@ -204,7 +201,7 @@ export async function startCliServer(t: Pick<TestContext, 'after'> | undefined, 
   let listening: Ev | undefined;
   let url: string;
   if (args.includes('--json')) {
-    listening = JSON.parse(firstLine) as Ev;
+    listening = parseEvents(firstLine)[0]!;
     assert.equal(listening.event, 'listening', `first line must be the listening event: ${firstLine}`);
     url = String(listening.url);
   } else {

@@ -1,6 +1,6 @@
 /**
  * The wstrace side of the real-hop scenarios (test/real-*.test.ts), on top of helpers/cli.ts
- * (spawns dist/src/cli.js) and helpers/real-servers.ts (nginx, HAProxy…): servers start with
+ * (spawns dist/src/cli/main.js) and helpers/real-servers.ts (nginx, HAProxy…): servers start with
  * --json, and `stopAll` stops wstrace servers by SIGINT, where each must exit by itself, and the
  * real servers after them.
  */

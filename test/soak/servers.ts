@@ -10,7 +10,7 @@ import { startEcho } from '../../src/endpoint/server.js';
 import { startProxy, type TestProxy } from '../../src/proxy/server.js';
 import { parseFaultSpec } from '../../src/proxy/faults/index.js';
 import { parseWsUrl } from '../../src/net/url.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/cli/logger.js';
 
 interface Config {
   timeoutMs: number;

@@ -1,4 +1,5 @@
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { describeCode, fmtMs, round1 } from '../steps.js';
 
 /**
@@ -7,9 +8,7 @@ import { describeCode, fmtMs, round1 } from '../steps.js';
  * deadline and then reporting 1006.
  */
 export const closeReplyCheck: Check = {
-  name: 'close-reply',
-  long: false,
-  describe: 'our close 1000 is answered by a close frame and the peer closes TCP within --timeout',
+  ...checkInfo('close-reply'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     s.autoCloseReply = false;

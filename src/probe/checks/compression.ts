@@ -1,4 +1,5 @@
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { compressMessage, parseExtensions } from '../deflate.js';
 import { firstHeader } from '../open.js';
 import { fmtMs, roundTrip, verdictOf } from '../steps.js';
@@ -16,9 +17,7 @@ function sample(seq: number): Buffer {
  * takeover, one plain message that RSV1 really is per message (§6).
  */
 export const compressionCheck: Check = {
-  name: 'compression',
-  long: false,
-  describe: 'offer permessage-deflate; report the negotiated parameters; verify compressed echoes',
+  ...checkInfo('compression'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open({ deflate: true });
     const header = firstHeader(s.head.headers, 'sec-websocket-extensions');

@@ -1,5 +1,6 @@
 import { Opcode } from '../../protocol/frame.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import type { Session } from '../session.js';
 import { expectEcho, fmtMs, pattern, roundTrip, verdictOf, type Exchange } from '../steps.js';
 
@@ -55,9 +56,7 @@ const CASES: Case[] = [
 ];
 
 export const echoCheck: Check = {
-  name: 'echo',
-  long: false,
-  describe: 'text, binary, empty, 125/126/65535/65536-byte messages, a fragmented one, a ping between fragments',
+  ...checkInfo('echo'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     const ms = ctx.settings.timeoutMs;

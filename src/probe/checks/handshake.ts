@@ -1,6 +1,7 @@
 import { acceptKey } from '../../protocol/accept.js';
 import { headerTokens } from '../../net/header.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { headerValues } from '../http-head.js';
 import { OpenError } from '../open.js';
 import type { Session } from '../session.js';
@@ -11,9 +12,7 @@ const FIREFOX_CONNECTION = 'keep-alive, Upgrade';
 
 /** RFC 6455 §4.1 (what the client must verify in a 101) plus the Firefox form of the request. */
 export const handshakeCheck: Check = {
-  name: 'handshake',
-  long: false,
-  describe: 'valid 101: status line, Upgrade/Connection, Sec-WebSocket-Accept; accepts Firefox\'s "Connection: keep-alive, Upgrade"',
+  ...checkInfo('handshake'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     const { fatal, warnings, facts } = inspect101(s);

@@ -1,6 +1,7 @@
 import { adviceFor } from '../../diagnose/identify.js';
 import { Opcode } from '../../protocol/frame.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome, type CheckStatus } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { describeCode, fmtMs, seconds } from '../steps.js';
 
 type Mode = 'idle' | 'ping' | 'pong';
@@ -25,9 +26,7 @@ interface Run {
  * together they tell which direction's traffic resets the hop's timer.
  */
 export const idleTimeoutCheck: Check = {
-  name: 'idle-timeout',
-  long: true,
-  describe: 'the idle age at which the path closes a quiet connection, close frame or bare drop; --keepalive D: whether pings keep it alive',
+  ...checkInfo('idle-timeout'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const every = ctx.settings.keepaliveMs;
     const modes: Mode[] = every ? ['idle', 'ping', 'pong'] : ['idle'];

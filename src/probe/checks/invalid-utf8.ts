@@ -6,7 +6,6 @@ const BAD = Buffer.concat([Buffer.from('wstrace '), Buffer.from([0xff, 0xfe]), B
 
 export const invalidUtf8Check = violationCheck({
   name: 'invalid-utf8',
-  describe: 'a text message that is not UTF-8 must fail the connection with 1007',
   expected: 1007,
   rfc: 'RFC 6455 §8.1',
   send: (s) => s.sendFrame({ opcode: Opcode.TEXT, payload: BAD }),

@@ -1,5 +1,6 @@
 import { formatBytes } from '../../net/size.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import type { Session } from '../session.js';
 import { describeCode, pattern, roundTrip, verdictOf, type Exchange } from '../steps.js';
 
@@ -13,10 +14,7 @@ const SMALL = 1024;
  * the connection dead or in doubt, so the next size gets a fresh one; a passing size keeps it.
  */
 export const maxMessageCheck: Check = {
-  name: 'max-message',
-  long: false,
-  heavy: true,
-  describe: 'binary search for the largest echoed message up to --max-size; the exact threshold and its close code',
+  ...checkInfo('max-message'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const max = ctx.settings.maxSize;
     const bytes = pattern(max, 99);
@@ -49,7 +47,7 @@ export const maxMessageCheck: Check = {
 
     let lo = small;
     let hi = max;
-    let failure = top;
+    let failure: Extract<Exchange, { ok: false }> = top;
     while (hi - lo > 1 && ctx.remaining() > 0) {
       const mid = Math.floor((lo + hi) / 2);
       const r = await attempt(mid);
@@ -60,7 +58,7 @@ export const maxMessageCheck: Check = {
       }
     }
     const exact = hi - lo === 1;
-    const fail = failure as Extract<Exchange, { ok: false }>;
+    const fail = failure;
     // A timeout is either a cap that drops silently or a path too slow for --timeout: say so.
     const how = fail.closeCode !== null ? `close ${describeCode(fail.closeCode)}`
       : fail.kind === 'timeout' ? 'no echo within --timeout (a silent cap, or a path too slow: raise --timeout to tell)' : fail.why;

@@ -3,7 +3,6 @@ import { violationCheck } from './violation.js';
 
 export const oversizedControlCheck = violationCheck({
   name: 'oversized-control',
-  describe: 'a ping with a 126-byte payload must fail the connection with 1002',
   expected: 1002,
   rfc: 'RFC 6455 §5.5',
   send: (s) => s.sendFrame({ opcode: Opcode.PING, payload: Buffer.alloc(126, 0x78) }),

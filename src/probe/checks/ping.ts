@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Opcode } from '../../protocol/frame.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { describeClosed, fmtMs, round1, roundTrip, verdictOf } from '../steps.js';
 
 /** RFC 6455 §5.5.2-§5.5.3: a ping gets a pong with the same payload; an unsolicited pong is ignored. */
 export const pingCheck: Check = {
-  name: 'ping',
-  long: false,
-  describe: 'a ping is answered by a pong with the same payload; an unsolicited pong is ignored',
+  ...checkInfo('ping'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     const ms = ctx.settings.timeoutMs;

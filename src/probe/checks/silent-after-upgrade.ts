@@ -1,4 +1,5 @@
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { describeCode, fmtMs, seconds } from '../steps.js';
 
 /**
@@ -7,9 +8,7 @@ import { describeCode, fmtMs, seconds } from '../steps.js';
  * idle timeouts drop it; the figure is how long a dead client holds a connection.
  */
 export const silentAfterUpgradeCheck: Check = {
-  name: 'silent-after-upgrade',
-  long: true,
-  describe: 'upgrade, then send nothing and answer nothing: how long until the peer or path drops us',
+  ...checkInfo('silent-after-upgrade'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     s.autoPong = false;

@@ -1,8 +1,10 @@
 import { INSPECT_MESSAGE } from '../../constants.js';
 import { headerTokens } from '../../net/header.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { headerValues } from '../http-head.js';
 import type { Session } from '../session.js';
+import { isRecord } from '../../guards.js';
 
 /**
  * Sec-WebSocket-Protocol (RFC 6455 §4.1, §11.3.4): the 101 may choose one of the offered
@@ -10,9 +12,7 @@ import type { Session } from '../session.js';
  * also ask it what it received, which tells "the server declined" from "a hop dropped it".
  */
 export const subprotocolCheck: Check = {
-  name: 'subprotocol',
-  long: false,
-  describe: 'offer --subprotocol values; report what the 101 chose vs. what was offered',
+  ...checkInfo('subprotocol'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const offered = ctx.settings.subprotocols;
     const s = await ctx.open();
@@ -52,10 +52,15 @@ async function receivedByEndpoint(s: Session, ms: number): Promise<string | null
   const got = await s.nextMessage(ms);
   if ('end' in got) return undefined;
   try {
-    const report = JSON.parse(got.payload.toString('utf8')) as { headers?: [string, string][] };
-    const hit = report.headers?.filter(([k]) => k.toLowerCase() === 'sec-websocket-protocol').map(([, v]) => v);
+    const report: unknown = JSON.parse(got.payload.toString('utf8'));
+    const headers = isRecord(report) && Array.isArray(report.headers) ? report.headers.filter(isHeaderPair) : undefined;
+    const hit = headers?.filter(([k]) => k.toLowerCase() === 'sec-websocket-protocol').map(([, v]) => v);
     return hit === undefined ? undefined : hit.length ? hit.join(', ') : null;
   } catch {
     return undefined;
   }
+}
+
+function isHeaderPair(p: unknown): p is [string, string] {
+  return Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string';
 }

@@ -1,5 +1,6 @@
 import { CLOSE_REQUEST_PREFIX } from '../../constants.js';
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import { describeCode, fmtMs, seconds } from '../steps.js';
 
 /**
@@ -9,9 +10,7 @@ import { describeCode, fmtMs, seconds } from '../steps.js';
  * frozen client.
  */
 export const unansweredCloseCheck: Check = {
-  name: 'unanswered-close',
-  long: true,
-  describe: 'the peer starts a close we never answer: how long until it drops TCP (FAIL if still open --max-wait after its close)',
+  ...checkInfo('unanswered-close'),
   async run(ctx: CheckContext): Promise<CheckOutcome> {
     const s = await ctx.open();
     s.autoCloseReply = false;

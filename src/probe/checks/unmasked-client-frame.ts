@@ -3,7 +3,6 @@ import { violationCheck } from './violation.js';
 
 export const unmaskedClientFrameCheck = violationCheck({
   name: 'unmasked-client-frame',
-  describe: 'an unmasked frame from the client must fail the connection with 1002',
   expected: 1002,
   rfc: 'RFC 6455 §5.1',
   send: (s) => s.sendFrame({ opcode: Opcode.TEXT, payload: 'wstrace unmasked frame', mask: false }),

@@ -1,10 +1,10 @@
 import { outcome, type Check, type CheckContext, type CheckOutcome } from '../check.js';
+import { checkInfo } from '../catalog.js';
 import type { Session } from '../session.js';
 import { describeClosed, describeCode, fmtMs, opName, round1 } from '../steps.js';
 
 export interface ViolationSpec {
   name: string;
-  describe: string;
   /** The close code RFC 6455 asks for. */
   expected: 1002 | 1007;
   /** The RFC section that makes it a violation. */
@@ -22,9 +22,7 @@ const FOLLOW_UP = Buffer.from('wstrace probe: are you still listening?');
  */
 export function violationCheck(spec: ViolationSpec): Check {
   return {
-    name: spec.name,
-    long: false,
-    describe: spec.describe,
+    ...checkInfo(spec.name),
     async run(ctx: CheckContext): Promise<CheckOutcome> {
       const s = await ctx.open();
       const deadline = ctx.wait(ctx.settings.timeoutMs);

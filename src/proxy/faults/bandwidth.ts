@@ -8,7 +8,9 @@ import { SpecReader } from './params.js';
  */
 export const bandwidth: FaultKind = {
   kind: 'bandwidth',
-  summary: 'limit the data rate to this many bytes per second per direction',
+  summary: 'limits each direction, 100 ms slices, with backpressure',
+  syntax: '`=BYTES` per second',
+  mimics: 'thin uplink (toxiproxy `bandwidth`)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const rate = r.bytes(r.required('bytes per second such as 64k'), 'rate');

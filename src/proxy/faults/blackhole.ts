@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const blackhole: FaultKind = {
   kind: 'blackhole',
-  summary: 'after this tunnel age, relay nothing either way and keep both sockets open',
+  summary: 'after that tunnel age relays nothing either way, both TCP connections stay open',
+  syntax: '`=DURATION` (default `0`: at once)',
+  mimics: 'NAT / stateful firewall that forgot the flow (half-open)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const ms = value === undefined ? 0 : r.duration(value, 'delay before the black hole', 0);

@@ -12,7 +12,9 @@ import { SpecReader } from './params.js';
  */
 export const corruptRsv1: FaultKind = {
   kind: 'corrupt-rsv1',
-  summary: 'flip RSV1 on data frames (breaks permessage-deflate)',
+  summary: 'frame-aware: flips RSV1 on text/binary frames going to the client (`stream=down`, the default)',
+  syntax: '—',
+  mimics: 'middlebox rewriting frame headers: permessage-deflate broken (RFC 7692)',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return {

@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const drain: FaultKind = {
   kind: 'drain',
-  summary: 'every PERIOD, destroy every open tunnel at once (no close frame), whatever its age',
+  summary: 'every PERIOD, destroys every open tunnel at the same instant, whatever its age',
+  syntax: '`=DURATION`',
+  mimics: 'a mesh or ingress draining connections on each config push or rolling restart',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const period = r.duration(r.required('a period such as 5m'), 'drain period');

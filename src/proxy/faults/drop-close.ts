@@ -11,7 +11,9 @@ import { SpecReader } from './params.js';
  */
 export const dropClose: FaultKind = {
   kind: 'drop-close',
-  summary: 'swallow close frames, so the close handshake never completes',
+  summary: 'swallows close frames in that direction',
+  syntax: '`stream=up|down|both` (default `both`; `=up` is the older spelling)',
+  mimics: 'a peer or hop that never completes the close handshake',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     r.oneOf(value, 'the direction', ['up', 'down', 'both'] as const, 'both');

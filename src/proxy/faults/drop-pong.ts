@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const dropPong: FaultKind = {
   kind: 'drop-pong',
-  summary: 'swallow pong frames; data still flows',
+  summary: 'swallows pong frames; data still flows',
+  syntax: '—',
+  mimics: 'a hop filtering control frames: keep-alive pings look dead',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return {

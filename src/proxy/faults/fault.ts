@@ -91,8 +91,14 @@ export type FaultFactory = (value: string | undefined, params: Record<string, st
 
 export interface FaultKind {
   kind: string;
-  /** One sentence of effect, for --help and the README. */
+  /**
+   * What the hop does, `syntax` its value and parameters, `mimics` the real software or failure
+   * it reproduces: the source of the table in docs/faults.md and of `--fault help`
+   * (src/proxy/faults/doc.ts renders both). Markdown: backticks for literals.
+   */
   summary: string;
+  syntax: string;
+  mimics: string;
   create: FaultFactory;
 }
 

@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { createFrameError, type FrameError } from '../../protocol/frame-error.js';
+import { createFrameError, FrameError } from '../../protocol/frame-error.js';
 import { DEFAULT_MAX_PAYLOAD } from '../../protocol/frame-parser.js';
 import { Opcode, isControl, isReservedOpcode, type Frame } from '../../protocol/frame.js';
 import { applyMask } from '../../protocol/mask.js';
@@ -115,7 +115,8 @@ export class FrameStage extends Transform {
       try {
         rest = this.#header();
       } catch (e) {
-        err = e as FrameError;
+        if (!(e instanceof FrameError)) throw e;
+        err = e;
       }
       if (err) return this.#invalid(err);
       if (rest === undefined) {

@@ -10,7 +10,9 @@ import { SpecReader } from './params.js';
  */
 export const hang: FaultKind = {
   kind: 'hang',
-  summary: 'accept the request and never answer (after-101: answer 101, then relay nothing)',
+  summary: 'accepts the request, never answers, never closes (until the client leaves or the proxy stops)',
+  syntax: '`=after-101`: forward the 101, then relay nothing either way',
+  mimics: 'zrok / openziti sdk-golang hijack deadline bug (openziti/sdk-golang#356); TLS terminator with a dead backend',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const when = r.oneOf(value, 'the value', ['after-101'] as const, 'after-101');

@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const idleTimeout: FaultKind = {
   kind: 'idle-timeout',
-  summary: 'destroy the tunnel (no close frame) after this long without traffic',
+  summary: 'destroys the tunnel, no close frame (client sees 1006), after that much silence',
+  syntax: '`=DURATION`; `stream=both|up|down`: whose traffic restarts the timer (default `both`; `reset=` is the older spelling)',
+  mimics: 'nginx `proxy_read_timeout` 60 s (`reset=down`); HAProxy `timeout tunnel` (`both`)',
   create(value, params, spec, attrs) {
     const r = new SpecReader(spec, value, params);
     const ms = r.duration(r.required('a duration such as 60s'), 'idle timeout');

@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const latency: FaultKind = {
   kind: 'latency',
-  summary: 'delay data by this much (± jitter), order kept',
+  summary: 'delays every chunk, order kept',
+  syntax: '`=DURATION`; `jitter=DURATION` (uniform ±)',
+  mimics: 'slow WAN, overloaded proxy (toxiproxy `latency`)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params, ['jitter']);
     const ms = r.duration(r.required('a duration such as 200ms'), 'latency', 0);

@@ -7,7 +7,9 @@ import { SpecReader } from './params.js';
  */
 export const maxLifetime: FaultKind = {
   kind: 'max-lifetime',
-  summary: 'destroy the tunnel (no close frame) at this age, traffic or not',
+  summary: 'destroys the tunnel at that age, traffic or not',
+  syntax: '`=DURATION`',
+  mimics: 'Google Cloud LB backend service timeout (30 s)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const ms = r.duration(r.required('a duration such as 30s'), 'lifetime');

@@ -13,7 +13,9 @@ import { SpecReader } from './params.js';
  */
 export const maxMessage: FaultKind = {
   kind: 'max-message',
-  summary: 'close 1009 to the client and drop the tunnel when a client message exceeds this size',
+  summary: 'frame-aware: a client message over the cap is not forwarded; the client gets close 1009, then the tunnel drops',
+  syntax: '`=BYTES` (wire payload, fragments summed; compressed size under deflate)',
+  mimics: 'Easegress (32768 B); gorilla `SetReadLimit`',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const cap = r.bytes(r.required('a size in bytes such as 32768 or 32k'), 'message cap');

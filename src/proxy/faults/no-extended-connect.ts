@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const noExtendedConnect: FaultKind = {
   kind: 'no-extended-connect',
-  summary: 'do not advertise extended CONNECT (RFC 8441) to HTTP/2 clients; HTTP/1.1 upgrades still pass',
+  summary: 'the hop\'s HTTP/2 SETTINGS leave out `ENABLE_CONNECT_PROTOCOL`: h2 clients cannot open a WebSocket over h2 (browsers fall back to HTTP/1.1); HTTP/1.1 upgrades still pass',
+  syntax: '—',
+  mimics: 'an h2 front without RFC 8441 (HAProxy `h2-workaround-bogus-websocket-clients`, an LB whose backend side speaks only HTTP/1.1)',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return {

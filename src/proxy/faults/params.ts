@@ -1,4 +1,5 @@
-import { InputError } from '../../errors.js';
+import { InputError, messageOf } from '../../errors.js';
+import { isOneOf } from '../../guards.js';
 import { parseDuration } from '../../net/duration.js';
 import { parseBytes } from '../../net/size.js';
 
@@ -34,7 +35,7 @@ export class SpecReader {
     try {
       ms = parseDuration(text, what);
     } catch (e) {
-      throw this.error((e as Error).message);
+      throw this.error(messageOf(e));
     }
     if (ms < min) throw this.error(`${what} must be at least ${min} ms`);
     return ms;
@@ -45,7 +46,7 @@ export class SpecReader {
     try {
       n = parseBytes(text, what);
     } catch (e) {
-      throw this.error((e as Error).message);
+      throw this.error(messageOf(e));
     }
     if (n < min) throw this.error(`${what} must be at least ${min} B`);
     return n;
@@ -53,7 +54,7 @@ export class SpecReader {
 
   oneOf<T extends string>(text: string | undefined, what: string, choices: readonly T[], fallback: T): T {
     if (text === undefined || text === '') return fallback;
-    if (!(choices as readonly string[]).includes(text)) throw this.error(`${what} must be ${choices.join(', ')} (got "${text}")`);
-    return text as T;
+    if (!isOneOf(choices, text)) throw this.error(`${what} must be ${choices.join(', ')} (got "${text}")`);
+    return text;
   }
 }

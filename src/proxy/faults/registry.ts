@@ -1,4 +1,6 @@
 import { InputError } from '../../errors.js';
+import { hanging } from '../../text.js';
+import { isOneOf } from '../../guards.js';
 import type { Fault, FaultAttrs, FaultKind, Stream } from './fault.js';
 import { stripUpgrade } from './strip-upgrade.js';
 import { hang } from './hang.js';
@@ -119,14 +121,14 @@ export function parseFaultSpec(spec: string, overrides: AttrOverrides = {}): Fau
   }
   // The older spelling of the direction stays valid and means the same as stream=.
   let legacy: string | undefined;
-  if (traits.legacy?.how === 'value' && value !== undefined && (STREAMS as readonly string[]).includes(value)) {
+  if (traits.legacy?.how === 'value' && value !== undefined && isOneOf(STREAMS, value)) {
     legacy = value;
     value = undefined;
   } else if (traits.legacy?.how === 'param' && params[traits.legacy.spelling] !== undefined) {
     const old = params[traits.legacy.spelling]!;
     legacy = old;
     delete params[traits.legacy.spelling];
-    if (!(STREAMS as readonly string[]).includes(old)) throw bad(`${traits.legacy.spelling} must be both, up, down (got "${legacy}")`);
+    if (!isOneOf(STREAMS, old)) throw bad(`${traits.legacy.spelling} must be both, up, down (got "${legacy}")`);
   }
   if (legacy !== undefined && common.stream !== undefined && legacy !== common.stream) {
     throw bad(`stream=${common.stream} contradicts ${traits.legacy!.spelling === 'reset' ? 'reset=' : ''}${legacy}`);
@@ -164,8 +166,8 @@ function checkName(name: unknown, bad: (m: string) => Error): string {
 
 function checkStream(stream: unknown, traits: FaultTraits, bad: (m: string) => Error): Stream {
   if (!traits.stream) throw bad('this fault has no direction: stream= does not apply');
-  if (!(STREAMS as readonly unknown[]).includes(stream)) throw bad(`stream must be ${STREAMS.join(', ')} (got ${JSON.stringify(stream)})`);
-  return stream as Stream;
+  if (!isOneOf(STREAMS, stream)) throw bad(`stream must be ${STREAMS.join(', ')} (got ${JSON.stringify(stream)})`);
+  return stream;
 }
 
 function checkToxicity(t: unknown, text: string, bad: (m: string) => Error): number {
@@ -189,7 +191,28 @@ export function faultAttrsTable(): string {
   const rows = FAULT_KINDS.map((k) => {
     const t = traitsOf(k.kind);
     const stream = t.stream ? `\`${t.stream}\`${t.streamMeans ? ` (${t.streamMeans})` : ''}${t.legacy ? `; also \`${t.legacy.how === 'param' ? `${t.legacy.spelling}=` : ''}${t.legacy.how === 'value' ? t.legacy.spelling : 'up|down|both'}\`` : ''}` : '—';
-    return `| \`${k.kind}\` | ${k.summary} | ${stream.replace(/\|/g, '\\|')} | ${t.per === 'frame' ? 'frames' : 'connections'} | ${t.live ? 'yes' : 'new connections only'} |`;
+    return `| \`${k.kind}\` | ${cell(stream)} | ${t.per === 'frame' ? 'frames' : 'connections'} | ${t.live ? 'yes' : 'new connections only'} |`;
   });
-  return ['| fault | effect | `stream` (default) | `toxicity` draws per | live tunnels |', '|---|---|---|---|---|', ...rows].join('\n');
+  return ['| fault | `stream` (default) | `toxicity` draws per | live tunnels |', '|---|---|---|---|', ...rows].join('\n');
 }
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The kinds table of docs/faults.md: effect, value and parameters, what each fault mimics. */
+export function faultKindsTable(): string {
+  const rows = FAULT_KINDS.map((k) => `| \`${k.kind}\` | ${cell(k.summary)} | ${cell(k.syntax)} | ${cell(k.mimics)} |`);
+  return ['| kind | effect | value and parameters | mimics |', '|---|---|---|---|', ...rows].join('\n');
+}
+
+/** `--fault help`: every kind, its effect, then its value and parameters, wrapped to `width`. */
+export function faultHelp(width = 80): string {
+  const plain = (md: string) => md.replace(/`/g, '');
+  const col = Math.max(...FAULT_KINDS.map((k) => k.kind.length)) + 4;
+  const lines = ['fault kinds: --fault KIND, KIND=VALUE or KIND:KEY=VALUE,… (every kind also takes', 'stream=, toxicity= and name=; docs/faults.md says what each mimics)', ''];
+  for (const k of FAULT_KINDS) {
+    const text = k.syntax === '—' ? plain(k.summary) : `${plain(k.summary)}. Value: ${plain(k.syntax)}`;
+    lines.push(...hanging(`  ${k.kind}`, text, col, width));
+  }
+  return lines.join('\n');
+}
+

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultKind } from './fault.js';
@@ -14,7 +14,9 @@ const RESET_DELAY_MS = 20;
  */
 export const resetAfter: FaultKind = {
   kind: 'reset-after',
-  summary: 'after this many bytes, reset both TCP connections',
+  summary: 'after that many bytes (both directions together) sends TCP RST on both sockets',
+  syntax: '`=BYTES`',
+  mimics: 'crashing proxy, firewall killing the flow (toxiproxy `limit_data` + `reset_peer`)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const limit = r.bytes(r.required('a size in bytes such as 1k'), 'byte limit', 0);
@@ -57,8 +59,8 @@ class Counter extends Transform {
 }
 
 function rst(s: Duplex): void {
-  const sock = s as Partial<Socket>;
-  // resetAndDestroy (Node ≥ 16.17) sets SO_LINGER 0: the peer gets RST, not FIN.
-  if (typeof sock.resetAndDestroy === 'function' && !s.destroyed) sock.resetAndDestroy();
+  // resetAndDestroy (Node ≥ 16.17) sets SO_LINGER 0: the peer gets RST, not FIN. An HTTP/2
+  // stream (a leg over h2) has no TCP of its own to reset.
+  if (s instanceof Socket && !s.destroyed) s.resetAndDestroy();
   else s.destroy();
 }

@@ -1,4 +1,5 @@
 import { parseHeader } from '../../net/header.js';
+import { messageOf } from '../../errors.js';
 import type { FaultKind } from './fault.js';
 import { SpecReader } from './params.js';
 
@@ -9,7 +10,9 @@ import { SpecReader } from './params.js';
  */
 export const setHeader: FaultKind = {
   kind: 'set-header',
-  summary: 'set this header (NAME:VALUE) on the upgrade request, replacing any value',
+  summary: 'sets a header on the upgrade request, replacing the client\'s',
+  syntax: '`=NAME:VALUE` (no commas)',
+  mimics: 'hop rewriting `Origin` along with `Host`',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const text = r.required('NAME:VALUE such as Origin:https://evil.example');
@@ -17,7 +20,7 @@ export const setHeader: FaultKind = {
     try {
       h = parseHeader(text, 'header');
     } catch (e) {
-      throw r.error((e as Error).message);
+      throw r.error(messageOf(e));
     }
     return { kind: 'set-header', spec, editUpgradeRequest: (out) => out.setHeader(h.name, h.value) };
   },

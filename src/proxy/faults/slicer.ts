@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { Transform, type TransformCallback } from 'node:stream';
 import type { FaultKind } from './fault.js';
 import { SpecReader } from './params.js';
@@ -10,7 +10,9 @@ import { SpecReader } from './params.js';
  */
 export const slicer: FaultKind = {
   kind: 'slicer',
-  summary: 'split data into small random-size writes so frames straddle TCP segments',
+  summary: 're-chunks data into random small writes so frames straddle TCP segments',
+  syntax: '`avg=BYTES` (default 8), `delay=DURATION` between writes (default 0; `1ms` makes readers see them apart)',
+  mimics: 'toxiproxy `slicer`',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params, ['avg', 'delay']);
     r.noValue();
@@ -21,7 +23,7 @@ export const slicer: FaultKind = {
       spec,
       onTunnel(tunnel) {
         // Without Nagle each write leaves as its own segment instead of being coalesced.
-        for (const s of [tunnel.client, tunnel.upstream]) (s as Partial<Socket>).setNoDelay?.(true);
+        for (const s of [tunnel.client, tunnel.upstream]) if (s instanceof Socket) s.setNoDelay(true);
         for (const d of ['up', 'down'] as const) tunnel.addStage(d, new Slicer(avg, delay));
       },
     };

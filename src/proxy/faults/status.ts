@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const status: FaultKind = {
   kind: 'status',
-  summary: 'answer the request with this HTTP status and a JSON body naming the fault',
+  summary: 'answers the request itself with that status and a JSON body naming the fault',
+  syntax: '`=CODE` (200–599); `origin=URL`: refuse only a present Origin ≠ URL',
+  mimics: '502/503 gateway with an empty pool; 403 Origin check (gorilla `CheckOrigin`)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params, ['origin']);
     const text = r.required('an HTTP status such as 502');

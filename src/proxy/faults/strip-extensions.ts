@@ -8,7 +8,9 @@ import { SpecReader } from './params.js';
  */
 export const stripExtensions: FaultKind = {
   kind: 'strip-extensions',
-  summary: 'remove Sec-WebSocket-Extensions from the upgrade request',
+  summary: 'removes `Sec-WebSocket-Extensions` from the request: permessage-deflate never negotiated',
+  syntax: '—',
+  mimics: 'CDNs / older proxies that drop extensions',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return { kind: 'strip-extensions', spec, editUpgradeRequest: (out) => out.removeHeader('sec-websocket-extensions') };

@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const stripHeader: FaultKind = {
   kind: 'strip-header',
-  summary: 'remove this header from the upgrade request',
+  summary: 'removes a header from the upgrade request',
+  syntax: '`=NAME`',
+  mimics: 'header allow-list losing `Sec-WebSocket-Protocol` (subprotocol lost)',
   create(value, params, spec) {
     const r = new SpecReader(spec, value, params);
     const name = r.required('a header name such as Sec-WebSocket-Protocol');

@@ -9,7 +9,9 @@ import { SpecReader } from './params.js';
  */
 export const stripUpgrade: FaultKind = {
   kind: 'strip-upgrade',
-  summary: 'forward the upgrade as a plain request without Upgrade/Connection',
+  summary: 'forwards the upgrade as a plain GET without `Upgrade`/`Connection`; this hop\'s Via still says `upgrade=present`, the next hop\'s `absent`',
+  syntax: '—',
+  mimics: 'AWS classic ELB (HTTP listener); nginx without `proxy_set_header Upgrade`/`Connection`',
   create(value, params, spec) {
     new SpecReader(spec, value, params).noValue();
     return {
