@@ -37,6 +37,31 @@ test('FrameBoundaries: stops at the end of each frame, masked or not, 7/16/64-bi
   assert.deepEqual(stops, frames.map((f) => (end += f.length)));
 });
 
+test('FrameBoundaries: a header read whole from a chunk or gathered across a split gives the same boundaries', () => {
+  const frames = [encodeText('hi'), encodeBinary(Buffer.alloc(300)), encodeBinary(Buffer.alloc(70_000), true), encodePong(), encodeText('')];
+  const all = Buffer.concat(frames);
+  let end = 0;
+  const expected = frames.map((f) => (end += f.length));
+  const stopsOf = (chunks: Buffer[]) => {
+    const b = new FrameBoundaries();
+    const stops: number[] = [];
+    let base = 0;
+    for (const c of chunks) {
+      for (let at = 0; at < c.length; ) {
+        at = b.advance(c, at, true);
+        if (b.atBoundary) stops.push(base + at);
+      }
+      base += c.length;
+    }
+    return stops;
+  };
+  assert.deepEqual(stopsOf([all]), expected, 'one chunk');
+  // Every split point in the first 320 bytes (inside the headers of the first three frames) and around the third header.
+  for (const cut of [...Array.from({ length: 320 }, (_, i) => i + 1), 306, 307, 308, 309, 310, 311, 312, 313]) {
+    assert.deepEqual(stopsOf([all.subarray(0, cut), all.subarray(cut)]), expected, `split at ${cut}`);
+  }
+});
+
 test('a frame-aware stage added mid-frame starts at the next frame boundary', async () => {
   const s = new LiveStages();
   const out = collect(s);

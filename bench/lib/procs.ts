@@ -72,16 +72,20 @@ function launch(name: string, cmd: string, args: string[], cwd = REPO_ROOT): { p
   const proc = spawn(file, argv, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
-  let out = '';
+  // Chunks, not a growing string: a traced proxy prints tens of thousands of lines a second, and
+  // this process also runs the load generator, so draining must cost next to nothing.
+  const chunks: Buffer[] = [];
+  let kept = 0;
   const keep = (c: Buffer) => {
-    out += c.toString('utf8');
-    if (out.length > 200_000) out = out.slice(-100_000);
+    chunks.push(c);
+    kept += c.length;
+    while (kept > 200_000 && chunks.length > 1) kept -= chunks.shift()!.length;
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   proc.on('error', (err) => keep(Buffer.from(`\nspawn error: ${err.message}\n`)));
   void name;
-  return { proc, output: () => out };
+  return { proc, output: () => Buffer.concat(chunks).toString('utf8') };
 }
 
 function stopper(proc: ChildProcess, cleanup?: () => void): () => Promise<void> {

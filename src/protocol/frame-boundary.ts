@@ -4,8 +4,11 @@
  * to start a frame-aware fault on the first byte of a frame, never inside one.
  */
 export class FrameBoundaries {
-  // From the shared pool: one per tunnel direction, so a small slice rather than its own allocation.
-  readonly #head = Buffer.allocUnsafe(14);
+  /**
+   * A header split across chunks, gathered here. Made only then: a header is read straight from
+   * the chunk when it is whole, and every idle tunnel has two of these.
+   */
+  #head: Buffer | undefined;
   #headLen = 0;
   #payloadLeft = 0;
   #lost = false;
@@ -31,11 +34,17 @@ export class FrameBoundaries {
         const n = Math.min(this.#payloadLeft, chunk.length - i);
         this.#payloadLeft -= n;
         i += n;
+      } else if (this.#headLen === 0 && chunk.length - i >= 2 && chunk.length - i >= headerLength(chunk, i)) {
+        // The whole header is in this chunk: read it in place.
+        this.#payloadLeft = payloadLength(chunk, i);
+        i += headerLength(chunk, i);
+        if (!Number.isSafeInteger(this.#payloadLeft)) this.#lost = true;
       } else {
-        this.#head[this.#headLen++] = chunk[i++]!;
-        const need = this.#headLen >= 2 ? headerLength(this.#head) : 2;
+        const head = (this.#head ??= Buffer.allocUnsafe(14));
+        head[this.#headLen++] = chunk[i++]!;
+        const need = this.#headLen >= 2 ? headerLength(head, 0) : 2;
         if (this.#headLen < need) continue;
-        this.#payloadLeft = payloadLength(this.#head);
+        this.#payloadLeft = payloadLength(head, 0);
         this.#headLen = 0;
         if (!Number.isSafeInteger(this.#payloadLeft)) this.#lost = true;
       }
@@ -45,14 +54,16 @@ export class FrameBoundaries {
   }
 }
 
-function headerLength(h: Buffer): number {
-  const len7 = h[1]! & 0x7f;
-  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (h[1]! & 0x80 ? 4 : 0);
+/** The header's length from its second byte, at `at + 1`. */
+function headerLength(h: Buffer, at: number): number {
+  const len7 = h[at + 1]! & 0x7f;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (h[at + 1]! & 0x80 ? 4 : 0);
 }
 
-function payloadLength(h: Buffer): number {
-  const len7 = h[1]! & 0x7f;
-  if (len7 === 126) return h.readUInt16BE(2);
-  if (len7 === 127) return Number(h.readBigUInt64BE(2));
+/** The payload length of a whole header starting at `at`. */
+function payloadLength(h: Buffer, at: number): number {
+  const len7 = h[at + 1]! & 0x7f;
+  if (len7 === 126) return h.readUInt16BE(at + 2);
+  if (len7 === 127) return Number(h.readBigUInt64BE(at + 2));
   return len7;
 }

@@ -58,7 +58,8 @@ export type Drawn = readonly Entry[];
 
 interface OpenTunnel {
   tunnel: Tunnel;
-  applied: Map<Entry, { dir: Direction; stage: Transform }[]>;
+  /** The stages each fault added; made with the first (most tunnels never get one). */
+  applied?: Map<Entry, { dir: Direction; stage: Transform }[]>;
   log: Logger;
 }
 
@@ -149,7 +150,7 @@ export class HopFaults {
   attach(tunnel: Tunnel, drawn: Drawn, log: Logger): void {
     // The live stage lists are the tunnel's, made when a fault first needs one: a tunnel without
     // faults carries its bytes with no stage at all (memory and latency per hop).
-    const t: OpenTunnel = { tunnel, applied: new Map(), log };
+    const t: OpenTunnel = { tunnel, log };
     this.#counters.tunnels++;
     this.#open.add(t);
     tunnel.once('closed', (stats: TunnelStats) => {
@@ -206,9 +207,9 @@ export class HopFaults {
   #removeLive(e: Entry): number {
     let n = 0;
     for (const t of this.#open) {
-      const stages = t.applied.get(e);
+      const stages = t.applied?.get(e);
       if (!stages) continue;
-      t.applied.delete(e);
+      t.applied!.delete(e);
       for (const { dir, stage } of stages) t.tunnel.live(dir).remove(stage);
       n++;
     }
@@ -220,7 +221,7 @@ export class HopFaults {
     const traits = traitsOf(e.fault.kind);
     const stream = e.attrs.stream;
     const added: { dir: Direction; stage: Transform }[] = [];
-    t.applied.set(e, added);
+    (t.applied ??= new Map()).set(e, added);
     const { tunnel } = t;
     const view: FaultTunnel = {
       client: tunnel.client,

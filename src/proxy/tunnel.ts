@@ -68,16 +68,23 @@ function onSocketClose(this: Duplex): void {
  *   idle tunnel owns its two sockets and a handful of listeners, and a chunk costs one write.
  *   The frame boundaries are followed (headers only, payloads skipped by count) so that a fault
  *   added later through the control API can start on a frame boundary.
- * - staged: faults and the frame tap insert stages (Transforms, or any Duplex) before `start()`,
- *   and `live(dir)` gives the direction its LiveStages (the control API's insertion point). The
- *   direction is then piped through them; a bare direction switches to staged the first time
- *   `live(dir)` is asked for after `start()`.
+ * - staged: faults insert stages (Transforms, or any Duplex) before `start()`, and `live(dir)`
+ *   gives the direction its LiveStages (the control API's insertion point). The direction is then
+ *   piped through them; a bare direction switches to staged the first time `live(dir)` is asked
+ *   for after `start()`.
+ * The frame tap is neither: an observer (`observe`) that sees the chunks either way.
  */
 export class Tunnel {
-  private readonly stages: Record<Direction, Duplex[]> = { up: [], down: [] };
-  readonly #live: Partial<Record<Direction, LiveStages>> = {};
+  // Per-direction state as plain fields, not objects keyed by direction: every idle tunnel has it.
+  #stagesUp: Duplex[] | undefined;
+  #stagesDown: Duplex[] | undefined;
+  #liveUp: LiveStages | undefined;
+  #liveDown: LiveStages | undefined;
   /** Boundaries of the bare directions, handed to their LiveStages when they switch. */
-  #frames: Partial<Record<Direction, FrameBoundaries>> = {};
+  #framesUp: FrameBoundaries | undefined;
+  #framesDown: FrameBoundaries | undefined;
+  #seeUp: ((chunk: Buffer) => void) | undefined;
+  #seeDown: ((chunk: Buffer) => void) | undefined;
   private readonly t0 = performance.now();
   private drainTimer: NodeJS.Timeout | undefined;
   private finishTimer: NodeJS.Timeout | undefined;
@@ -92,8 +99,6 @@ export class Tunnel {
    * would otherwise keep both sockets forever, and Node reports data arriving with an RST as a
    * normal end on a half-open socket, so a reset client looks the same.
    */
-  /** Per direction, what sees every chunk on the client's side of the stages (the frame tap). */
-  readonly #observers: Partial<Record<Direction, (chunk: Buffer) => void>> = {};
   #onActivity: ActivityListener[] | undefined;
   #onClosed: ClosedListener[] | undefined;
 
@@ -125,13 +130,14 @@ export class Tunnel {
    * as the client gets it. In a bare direction it sees the chunk right after it was written on. Adds no stream layer: a tunnel with only observers stays bare. Before `start()` only.
    */
   observe(dir: Direction, fn: (chunk: Buffer) => void): void {
-    this.#observers[dir] = fn;
+    if (dir === 'up') this.#seeUp = fn;
+    else this.#seeDown = fn;
   }
 
   /** `first` puts the stage next to the source socket (the frame tap watches the client's side). Before `start()` only. */
   addStage(direction: Direction, stage: Duplex, position: 'first' | 'last' = 'last'): void {
-    if (position === 'first') this.stages[direction].unshift(stage);
-    else this.stages[direction].push(stage);
+    if (position === 'first') this.#stages(direction).unshift(stage);
+    else this.#stages(direction).push(stage);
   }
 
   /**
@@ -140,16 +146,17 @@ export class Tunnel {
    * is re-routed through it, continuing from the frame boundary it had reached.
    */
   live(dir: Direction): LiveStages {
-    const existing = this.#live[dir];
+    const existing = dir === 'up' ? this.#liveUp : this.#liveDown;
     if (existing) return existing;
-    const live = new LiveStages(this.#frames[dir]);
-    this.#live[dir] = live;
+    const live = new LiveStages(dir === 'up' ? this.#framesUp : this.#framesDown);
+    if (dir === 'up') this.#liveUp = live;
+    else this.#liveDown = live;
     if (!this.#started) {
       this.addStage(dir, live, dir === 'up' ? 'last' : 'first');
       return live;
     }
     live.on('error', this.#stageError());
-    this.stages[dir].push(live);
+    this.#stages(dir).push(live);
     if (this.done) {
       live.destroy();
       return live;
@@ -160,11 +167,11 @@ export class Tunnel {
     from.off('data', onRelay);
     to.off('drain', onDrain);
     from.off('end', onRelayEnd);
-    delete this.#frames[dir];
+    if (dir === 'up') this.#framesUp = undefined;
+    else this.#framesDown = undefined;
     from.on('data', onCount);
     from.once('end', onEnded);
-    const seeDown = this.#observers.down;
-    if (dir === 'down' && seeDown) live.on('data', seeDown);
+    if (dir === 'down' && this.#seeDown) live.on('data', this.#seeDown);
     from.pipe(live).pipe(to);
     return live;
   }
@@ -176,22 +183,23 @@ export class Tunnel {
     upstream.unpipe(client);
     // A tunnel with stages in one direction (the tap, a fault) gets its live list in both, so
     // the control API never has to splice into a running chain of pipes.
-    if (this.stages.up.length || this.stages.down.length) {
+    if (this.#stagesUp?.length || this.#stagesDown?.length) {
       this.live('up');
       this.live('down');
     }
     this.#started = true;
     for (const dir of ['up', 'down'] as const) {
       const [from, to] = this.#ends(dir);
-      if (this.stages[dir].length) {
+      const stages = dir === 'up' ? this.#stagesUp : this.#stagesDown;
+      if (stages?.length) {
         from.on('data', onCount);
         from.once('end', onEnded);
-        const seeDown = this.#observers.down;
-        if (dir === 'down' && seeDown) this.stages.down.at(-1)!.on('data', seeDown);
-        chain(from, this.stages[dir], to);
-        for (const s of this.stages[dir]) s.on('error', this.#stageError());
+        if (dir === 'down' && this.#seeDown) stages.at(-1)!.on('data', this.#seeDown);
+        chain(from, stages, to);
+        for (const s of stages) s.on('error', this.#stageError());
       } else {
-        this.#frames[dir] = new FrameBoundaries();
+        if (dir === 'up') this.#framesUp = new FrameBoundaries();
+        else this.#framesDown = new FrameBoundaries();
         from.on('data', onRelay);
         to.on('drain', onDrain);
         from.once('end', onRelayEnd);
@@ -212,22 +220,27 @@ export class Tunnel {
     return (this.#stageErrorFn ??= (err: Error) => this.destroy(`stage error: ${err.message}`));
   }
 
+  #stages(dir: Direction): Duplex[] {
+    return dir === 'up' ? (this.#stagesUp ??= []) : (this.#stagesDown ??= []);
+  }
+
   #ends(dir: Direction): [Duplex, Duplex] {
     return dir === 'up' ? [this.client, this.upstream] : [this.upstream, this.client];
   }
 
   /** @internal a bare direction's chunk (the shared socket listeners call these). */
   relay(dir: Direction, chunk: Buffer): void {
-    this.#frames[dir]?.advance(chunk);
-    const [from, to] = this.#ends(dir);
-    if (!to.write(chunk)) from.pause();
-    this.#observers[dir]?.(chunk);
+    (dir === 'up' ? this.#framesUp : this.#framesDown)?.advance(chunk);
+    // No [from, to] array here: this runs for every chunk.
+    const up = dir === 'up';
+    if (!(up ? this.upstream : this.client).write(chunk)) (up ? this.client : this.upstream).pause();
+    (dir === 'up' ? this.#seeUp : this.#seeDown)?.(chunk);
     this.activity(dir, chunk.length);
   }
 
   /** @internal */
   seeUp(chunk: Buffer): void {
-    this.#observers.up?.(chunk);
+    this.#seeUp?.(chunk);
   }
 
   /** A bare direction's source sent FIN: pass it on once what was written is flushed, as pipe() does. */
@@ -271,7 +284,7 @@ export class Tunnel {
     clearTimeout(this.finishTimer);
     this.client.destroy();
     this.upstream.destroy();
-    for (const s of [...this.stages.up, ...this.stages.down]) s.destroy();
+    for (const s of [...(this.#stagesUp ?? []), ...(this.#stagesDown ?? [])]) s.destroy();
     const stats: TunnelStats = { bytesUp: this.bytesUp, bytesDown: this.bytesDown, durationMs: Math.round(performance.now() - this.t0), reason };
     const listeners = this.#onClosed ?? [];
     this.#onClosed = undefined;
