@@ -22,9 +22,11 @@ export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
   const level = opts.level ?? 'info';
   const pretty = process.stderr.isTTY && !opts.json;
   return lazyLogger(level, () => {
-    const { pino } = require('pino') as typeof import('pino');
+    // createRequire's require is untyped: the declared types say what these modules are.
+    const pinoModule: typeof import('pino') = require('pino');
+    const { pino } = pinoModule;
     if (pretty) {
-      const build = require('pino-pretty') as typeof import('pino-pretty');
+      const build: typeof import('pino-pretty') = require('pino-pretty');
       // One line per event (its fields inline), coloured only as the terminal sink would be.
       const colorize = styleFor(process.stderr).color;
       return pino({ level, base: undefined }, build({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true, colorize }));
