@@ -24,150 +24,179 @@ export interface LoadResult extends LoadSummary {
  * per-phase deadline, and emits one `load` event then one `result`. Never throws for network
  * trouble: every failure is counted under its verdict code.
  */
-export async function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | LoadResultEvent>): Promise<LoadResult> {
-  const o = resolveClientOptions({ ...opts.client, count: 0, inspect: false });
-  const t0 = performance.now();
-  const payload = opts.size !== undefined ? makePayload(opts.size, 1) : Buffer.from(opts.message ?? DEFAULT_MESSAGE);
-  const binary = opts.binary ?? false;
-  const rate = opts.rate;
-  const pipeline = opts.pipeline ?? (rate ? DEFAULT_RATE_PIPELINE : 1);
-  const count = opts.count;
-  const durationMs = opts.durationMs ?? (count === undefined ? DEFAULT_LOAD_DURATION_MS : undefined);
+export function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | LoadResultEvent>): Promise<LoadResult> {
+  return new LoadRun(opts, reporter).run();
+}
 
-  const latency = new Histogram();
-  const handshakes = new Histogram();
-  const errors = new Map<VerdictCode, { n: number; example: Verdict }>();
-  const countError = (v: Verdict) => {
-    const e = errors.get(v.code);
+/** One load run: the connections' driver (tickets, replies, failures) and the three phases. */
+class LoadRun implements Driver {
+  readonly #o: ResolvedClientOptions;
+  readonly #t0 = performance.now();
+  readonly #payload: Buffer;
+  readonly #binary: boolean;
+  readonly #rate: number | undefined;
+  readonly #pipeline: number;
+  readonly #count: number | undefined;
+  readonly #durationMs: number | undefined;
+
+  readonly #latency = new Histogram();
+  readonly #handshakes = new Histogram();
+  readonly #errors = new Map<VerdictCode, { n: number; example: Verdict }>();
+  readonly #stop = new AbortController();
+  readonly #onAbort = () => this.#stop.abort();
+  readonly #conns: LoadConnection[] = [];
+  readonly #timers: { ticker?: NodeJS.Timeout; duration?: NodeJS.Timeout; pacer?: NodeJS.Timeout } = {};
+
+  #stopped = false;
+  #issued = 0;
+  #outstanding = 0;
+  #replied = 0;
+  #unsent = 0;
+  #sinceProgress = 0;
+  #tStart = performance.now();
+  #tEnd = this.#tStart;
+  #messagePhase = false;
+  #live = 0;
+  #finish: () => void = () => {};
+  readonly #finished = new Promise<void>((resolve) => (this.#finish = resolve));
+
+  constructor(private readonly opts: LoadOptions, private readonly reporter: Reporter<LoadEvent | LoadResultEvent>) {
+    this.#o = resolveClientOptions({ ...opts.client, count: 0, inspect: false });
+    this.#payload = opts.size !== undefined ? makePayload(opts.size, 1) : Buffer.from(opts.message ?? DEFAULT_MESSAGE);
+    this.#binary = opts.binary ?? false;
+    this.#rate = opts.rate;
+    this.#pipeline = opts.pipeline ?? (opts.rate ? DEFAULT_RATE_PIPELINE : 1);
+    this.#count = opts.count;
+    this.#durationMs = opts.durationMs ?? (opts.count === undefined ? DEFAULT_LOAD_DURATION_MS : undefined);
+    opts.signal?.addEventListener('abort', this.#onAbort, { once: true });
+    if (opts.signal?.aborted) this.#stop.abort();
+  }
+
+  // ---- Driver: what every connection calls
+
+  ticket(): boolean {
+    // With --rate only the pacer issues messages: a reply must not trigger a send.
+    if (this.#rate || this.#stopped || (this.#count !== undefined && this.#issued >= this.#count)) return false;
+    this.#issued++;
+    this.#outstanding++;
+    if (this.#count !== undefined && this.#issued >= this.#count) this.#stopIssuing(false);
+    return true;
+  }
+
+  replied(ms: number): void {
+    this.#latency.record(ms);
+    this.#replied++;
+    this.#sinceProgress++;
+    this.#outstanding--;
+    this.#tEnd = performance.now();
+    if (this.#stopped && this.#outstanding === 0) this.#finish();
+  }
+
+  failed(conn: LoadConnection, v: Verdict): void {
+    this.#countError(v);
+    this.#outstanding -= conn.inFlight + conn.backlog;
+    conn.dropBacklog();
+    this.#live--;
+    if (this.#messagePhase && this.#live === 0) this.#stopIssuing();
+    if (this.#stopped && this.#outstanding <= 0) this.#finish();
+  }
+
+  // ---- the run
+
+  async run(): Promise<LoadResult> {
+    const o = this.#o;
+    // ---- open phase
+    await openAll(o, this.opts.connections, this.opts.openParallel ?? DEFAULT_OPEN_PARALLEL, this.#stop.signal, this.#handshakes, (v) => this.#countError(v), (ws, marker) => {
+      this.#conns.push(new LoadConnection(ws, this.#payload, this.#payload, this.#binary, this.#pipeline, this, marker));
+      this.#live++;
+    });
+
+    // ---- message phase
+    this.#messagePhase = true;
+    this.#stop.signal.addEventListener('abort', () => this.#stopIssuing(), { once: true });
+    if (this.#live === 0 || this.#stop.signal.aborted || this.#count === 0) this.#stopIssuing();
+    this.#tStart = performance.now();
+    this.#tEnd = this.#tStart;
+    if (!this.#stopped) {
+      if (this.#durationMs !== undefined) this.#timers.duration = setTimeout(() => this.#stopIssuing(), this.#durationMs);
+      this.#startTicker();
+      if (this.#rate) this.#startPacer(this.#rate);
+      else for (const c of this.#conns) c.fill();
+    }
+    await this.#finished;
+    clearInterval(this.#timers.ticker);
+    clearTimeout(this.#timers.duration);
+    clearTimeout(this.#timers.pacer);
+    this.opts.signal?.removeEventListener('abort', this.#onAbort);
+
+    // ---- close phase: every connection, in parallel, each under the deadline
+    const closes = await Promise.all(this.#conns.map((c) => c.close(o.timeoutMs)));
+    for (const c of closes) {
+      if (c && !c.answered) this.#countError(verdict('close-unanswered', `no close frame came back within ${o.timeoutMs} ms of ours`, [c.reason]));
+    }
+    return this.#report();
+  }
+
+  #countError(v: Verdict): void {
+    const e = this.#errors.get(v.code);
     if (e) e.n++;
-    else errors.set(v.code, { n: 1, example: v });
-  };
+    else this.#errors.set(v.code, { n: 1, example: v });
+  }
 
-  let stopped = false;
-  const stopController = new AbortController();
-  const onAbort = () => stopController.abort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  if (opts.signal?.aborted) stopController.abort();
-
-  let issued = 0;
-  let outstanding = 0;
-  let replied = 0;
-  let unsent = 0;
-  let sinceProgress = 0;
-  let tStart = performance.now();
-  let tEnd = tStart;
-  let finish: () => void = () => {};
-  const finished = new Promise<void>((resolve) => (finish = resolve));
-  let messagePhase = false;
-  let live = 0;
-  const conns: LoadConnection[] = [];
-  const driver: Driver = {
-    ticket() {
-      // With --rate only the pacer issues messages: a reply must not trigger a send.
-      if (rate || stopped || (count !== undefined && issued >= count)) return false;
-      issued++;
-      outstanding++;
-      if (count !== undefined && issued >= count) stopIssuing(false);
-      return true;
-    },
-    replied(ms) {
-      latency.record(ms);
-      replied++;
-      sinceProgress++;
-      outstanding--;
-      tEnd = performance.now();
-      if (stopped && outstanding === 0) finish();
-    },
-    failed(conn, v) {
-      countError(v);
-      outstanding -= conn.inFlight + conn.backlog;
-      conn.dropBacklog();
-      live--;
-      if (messagePhase && live === 0) stopIssuing();
-      if (stopped && outstanding <= 0) finish();
-    },
-  };
-
-  const timers: { ticker?: NodeJS.Timeout; duration?: NodeJS.Timeout; pacer?: NodeJS.Timeout } = {};
   /**
    * No more messages. At --duration (or Ctrl-C) rate-mode sends that were due but still wait for
    * a slot are dropped and reported as unsent; when --count is reached they still go out.
    */
-  function stopIssuing(dropBacklog = true): void {
-    if (!stopped) {
-      stopped = true;
-      clearTimeout(timers.pacer);
-      clearTimeout(timers.duration);
+  #stopIssuing(dropBacklog = true): void {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      clearTimeout(this.#timers.pacer);
+      clearTimeout(this.#timers.duration);
     }
     if (dropBacklog) {
-      for (const c of conns) {
+      for (const c of this.#conns) {
         const n = c.dropBacklog();
-        unsent += n;
-        outstanding -= n;
+        this.#unsent += n;
+        this.#outstanding -= n;
       }
     }
-    if (outstanding <= 0) finish();
+    if (this.#outstanding <= 0) this.#finish();
   }
 
-  // ---- open phase
-  await openAll(o, opts.connections, opts.openParallel ?? DEFAULT_OPEN_PARALLEL, stopController.signal, handshakes, countError, (ws, marker) => {
-    conns.push(new LoadConnection(ws, payload, payload, binary, pipeline, driver, marker));
-    live++;
-  });
-
-  // ---- message phase
-  messagePhase = true;
-  stopController.signal.addEventListener('abort', () => stopIssuing(), { once: true });
-
-  if (live === 0 || stopController.signal.aborted || count === 0) stopIssuing();
-  tStart = performance.now();
-  tEnd = tStart;
-  if (!stopped) {
-    if (durationMs !== undefined) timers.duration = setTimeout(() => stopIssuing(), durationMs);
-    let lastProgress = tStart;
-    const progressEvery = opts.progressIntervalMs ?? 1_000;
-    // One ticker owns the per-message deadline and the progress report.
-    timers.ticker = setInterval(() => {
+  /** One ticker owns the per-message deadline and the progress report. */
+  #startTicker(): void {
+    const o = this.#o;
+    let lastProgress = this.#tStart;
+    const progressEvery = this.opts.progressIntervalMs ?? 1_000;
+    this.#timers.ticker = setInterval(() => {
       const now = performance.now();
       // Safety net for the accounting: once stopped, the run is over when nothing is in flight.
-      if (stopped && conns.every((c) => !c.open || (c.inFlight === 0 && c.backlog === 0))) finish();
-      for (const c of conns) {
+      if (this.#stopped && this.#conns.every((c) => !c.open || (c.inFlight === 0 && c.backlog === 0))) this.#finish();
+      for (const c of this.#conns) {
         if (c.open && c.oldestAge(now) > o.timeoutMs) {
           c.fail(verdict('half-open', `no echo within ${o.timeoutMs} ms and no close: the connection looks open but nothing comes back`, [
-            `${c.inFlight} message(s) of ${payload.length} B unanswered on one connection after ${c.echoes} echo(es)`,
+            `${c.inFlight} message(s) of ${this.#payload.length} B unanswered on one connection after ${c.echoes} echo(es)`,
           ]));
         }
       }
-      if (opts.onProgress && now - lastProgress >= progressEvery) {
-        opts.onProgress({
-          t: round(now - t0), messages: replied, msgsPerSec: Math.round((sinceProgress * 1000) / (now - lastProgress)),
-          open: live, errors: [...errors.values()].reduce((a, e) => a + e.n, 0),
-          p50: latency.percentile(50), p99: latency.percentile(99),
+      if (this.opts.onProgress && now - lastProgress >= progressEvery) {
+        this.opts.onProgress({
+          t: round(now - this.#t0), messages: this.#replied, msgsPerSec: Math.round((this.#sinceProgress * 1000) / (now - lastProgress)),
+          open: this.#live, errors: [...this.#errors.values()].reduce((a, e) => a + e.n, 0),
+          p50: this.#latency.percentile(50), p99: this.#latency.percentile(99),
         });
-        sinceProgress = 0;
+        this.#sinceProgress = 0;
         lastProgress = now;
       }
     }, Math.min(250, Math.max(10, o.timeoutMs / 4)));
-    if (rate) startPacer(rate);
-    else for (const c of conns) c.fill();
   }
 
-  function startPacer(r: number): void {
+  /** Open loop: message `seq` is due at tStart + seq/rate, sent on the next open connection. */
+  #startPacer(r: number): void {
     const period = 1000 / r;
     let seq = 0;
     let rr = 0;
-    const pace = () => {
-      const now = performance.now();
-      while (!stopped && tStart + seq * period <= now) {
-        if (count !== undefined && issued >= count) return stopIssuing(false);
-        const conn = nextOpen();
-        if (!conn) return stopIssuing();
-        issued++;
-        outstanding++;
-        conn.enqueue(tStart + seq++ * period);
-      }
-      if (!stopped) timers.pacer = setTimeout(pace, Math.max(0, tStart + seq * period - performance.now()));
-    };
+    const conns = this.#conns;
     const nextOpen = (): LoadConnection | undefined => {
       for (let i = 0; i < conns.length; i++) {
         const c = conns[rr++ % conns.length]!;
@@ -175,54 +204,61 @@ export async function runLoad(opts: LoadOptions, reporter: Reporter<LoadEvent | 
       }
       return undefined;
     };
+    const pace = (): void => {
+      const now = performance.now();
+      while (!this.#stopped && this.#tStart + seq * period <= now) {
+        if (this.#count !== undefined && this.#issued >= this.#count) return this.#stopIssuing(false);
+        const conn = nextOpen();
+        if (!conn) return this.#stopIssuing();
+        this.#issued++;
+        this.#outstanding++;
+        conn.enqueue(this.#tStart + seq++ * period);
+      }
+      if (!this.#stopped) this.#timers.pacer = setTimeout(pace, Math.max(0, this.#tStart + seq * period - performance.now()));
+    };
     pace();
   }
 
-  await finished;
-  clearInterval(timers.ticker);
-  clearTimeout(timers.duration);
-  clearTimeout(timers.pacer);
-  opts.signal?.removeEventListener('abort', onAbort);
-
-  // ---- close phase: every connection, in parallel, each under the deadline
-  const closes = await Promise.all(conns.map((c) => c.close(o.timeoutMs)));
-  for (const c of closes) {
-    if (c && !c.answered) countError(verdict('close-unanswered', `no close frame came back within ${o.timeoutMs} ms of ours`, [c.reason]));
+  /** The `load` event and the `result`, and the result returned. */
+  #report(): LoadResult {
+    const latency = this.#latency;
+    const handshakes = this.#handshakes;
+    const replied = this.#replied;
+    const payload = this.#payload;
+    const phaseMs = Math.max(this.#tEnd - this.#tStart, 0.001);
+    const errorCounts: LoadResult['errors'] = {};
+    for (const [code, e] of this.#errors) errorCounts[code] = e.n;
+    const result: LoadResult = {
+      ok: this.#errors.size === 0 && this.#conns.length > 0,
+      url: this.#o.target.url.href,
+      connections: this.opts.connections,
+      opened: this.#conns.length,
+      messages: replied,
+      sent: this.#conns.reduce((a, c) => a + c.sent, 0),
+      unsent: this.#unsent,
+      bytes: replied * payload.length,
+      errors: errorCounts,
+      latencyMs: {
+        p50: latency.percentile(50), p90: latency.percentile(90), p99: latency.percentile(99), max: latency.max,
+        min: latency.min, mean: round(latency.mean),
+      },
+      handshakeMs: { p50: handshakes.percentile(50), p99: handshakes.percentile(99), max: handshakes.max },
+      msgsPerSec: Math.round((replied * 1000) / phaseMs),
+      bytesPerSec: Math.round((replied * payload.length * 1000) / phaseMs),
+      ms: round(replied ? phaseMs : 0),
+      size: payload.length,
+      binary: this.#binary,
+      pipeline: this.#pipeline,
+      rate: this.#rate ?? null,
+      correctedForCoordinatedOmission: Boolean(this.#rate),
+      totalMs: round(performance.now() - this.#t0),
+    };
+    if (!result.ok) result.verdict = summarize(this.#errors, this.opts.connections);
+    const { ok, verdict: v, url, totalMs, ...summary } = result;
+    this.reporter.emit({ event: 'load', t: totalMs, url, ...summary });
+    this.reporter.emit({ event: 'result', ok, url, totalMs, ...(v ? { verdict: v } : {}) });
+    return result;
   }
-
-  const phaseMs = Math.max(tEnd - tStart, 0.001);
-  const errorCounts: LoadResult['errors'] = {};
-  for (const [code, e] of errors) errorCounts[code] = e.n;
-  const result: LoadResult = {
-    ok: errors.size === 0 && conns.length > 0,
-    url: o.target.url.href,
-    connections: opts.connections,
-    opened: conns.length,
-    messages: replied,
-    sent: conns.reduce((a, c) => a + c.sent, 0),
-    unsent,
-    bytes: replied * payload.length,
-    errors: errorCounts,
-    latencyMs: {
-      p50: latency.percentile(50), p90: latency.percentile(90), p99: latency.percentile(99), max: latency.max,
-      min: latency.min, mean: round(latency.mean),
-    },
-    handshakeMs: { p50: handshakes.percentile(50), p99: handshakes.percentile(99), max: handshakes.max },
-    msgsPerSec: Math.round((replied * 1000) / phaseMs),
-    bytesPerSec: Math.round((replied * payload.length * 1000) / phaseMs),
-    ms: round(replied ? phaseMs : 0),
-    size: payload.length,
-    binary,
-    pipeline,
-    rate: rate ?? null,
-    correctedForCoordinatedOmission: Boolean(rate),
-    totalMs: round(performance.now() - t0),
-  };
-  if (!result.ok) result.verdict = summarize(errors, opts.connections);
-  const { ok, verdict: v, url, totalMs, ...summary } = result;
-  reporter.emit({ event: 'load', t: totalMs, url, ...summary });
-  reporter.emit({ event: 'result', ok, url, totalMs, ...(v ? { verdict: v } : {}) });
-  return result;
 }
 
 /** Upgrades up to `n` connections, `parallel` at a time; failures are counted, not thrown. */
