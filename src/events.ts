@@ -214,6 +214,8 @@ export interface ClientResult {
   trace: HopTrace | null;
   /** The answer to the upgrade when it was not the WebSocket (the `response` event's fields), else null. */
   response: HttpAnswer | null;
+  /** The upgrade phase: request written → first byte of the answer, ms; null when nothing answered. */
+  upgradeMs: number | null;
   totalMs: number;
   verdict?: Verdict;
 }

@@ -15,7 +15,7 @@ import type { HopSpec, ProbeRun } from '../src/bisect/types.js';
 const hopsOf = (n: number): HopSpec[] => buildHops({ urls: Array.from({ length: n }, (_, i) => `ws://127.0.0.1:${20000 + i}/echo`) });
 
 const run = (ok: boolean): ProbeRun => ({
-  ok, status: ok ? 101 : 502, statusText: '', ms: 1, endpoint: null, via: null, answeredBy: null, changes: [], firstTraced: null,
+  ok, status: ok ? 101 : 502, statusText: '', ms: 1, upgradeMs: 0.5, endpoint: null, via: null, answeredBy: null, changes: [], firstTraced: null,
   verdict: ok ? null : verdict('http-error', 'scripted'),
 });
 

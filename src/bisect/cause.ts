@@ -5,7 +5,7 @@ import type { Alteration, HopResult } from './types.js';
 
 const label = (h: HopResult) => `"${h.name}" (#${h.index + 1})`;
 const answer = (h: HopResult) => (h.status === null ? 'no HTTP answer' : `${h.status}${h.statusText ? ` ${h.statusText}` : ''}`);
-const ms = (h: HopResult) => (h.ms === null ? '' : ` in ${formatMs(h.ms)}`);
+const ms = (h: HopResult) => (h.upgradeMs === null ? '' : ` in ${formatMs(h.upgradeMs)}`);
 
 // What an application answers to a WebSocket upgrade that reached it as a plain GET:
 // 404 (FastAPI, most routers), 400 (gorilla/websocket), 426 (ws, our endpoint).

@@ -30,6 +30,7 @@ export async function probeOnce(hop: HopSpec, s: ProbeSettings): Promise<ProbeRu
     status: r.status,
     statusText: response ? response.statusText : r.status === 101 ? 'Switching Protocols' : '',
     ms: r.totalMs,
+    upgradeMs: r.upgradeMs,
     endpoint: r.endpoint,
     verdict: r.verdict ?? null,
     via: r.report?.via ?? viaOf(bodyJson(response)) ?? null,
@@ -63,6 +64,8 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
   // The row shows the most common failure: with a 50/50 pool that is the broken member's answer.
   const shown = failed.length ? mostCommon(failed) : runs[runs.length - 1]!;
   const ms = runs.reduce((a, r) => a + r.ms, 0) / runs.length;
+  const answered = runs.flatMap((r) => (r.upgradeMs === null ? [] : [r.upgradeMs]));
+  const upgradeMs = answered.length ? answered.reduce((a, b) => a + b, 0) / answered.length : null;
   return {
     index: hop.index,
     name: hop.name,
@@ -73,6 +76,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
     status: shown.status,
     statusText: shown.statusText,
     ms: Math.round(ms * 1000) / 1000,
+    upgradeMs: upgradeMs === null ? null : Math.round(upgradeMs * 1000) / 1000,
     endpoint: shown.endpoint,
     verdict: shown.verdict,
     via: shown.via ?? runs.find((r) => r.via)?.via ?? null,
@@ -89,7 +93,7 @@ export function summarise(hop: HopSpec, runs: ProbeRun[]): HopResult {
 /** A row for a URL binary search never had to probe. */
 export function notProbed(hop: HopSpec): HopResult {
   return {
-    index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null,
+    index: hop.index, name: hop.name, url: hop.target.url.href, at: atOf(hop), probed: false, ok: false, status: null, statusText: '', ms: null, upgradeMs: null,
     endpoint: null, verdict: null, via: null, answeredBy: null, changes: [], firstTraced: null, runs: 0, failures: 0, rate: 0, intermittent: false,
   };
 }

@@ -34,7 +34,10 @@ export interface BisectOptions {
 export interface ProbeRun {
   ok: boolean;
   status: number | null;
+  /** The whole probe (handshake, inspect, echo, close), ms. */
   ms: number;
+  /** Request written → first byte of the answer, ms; null when nothing answered. */
+  upgradeMs: number | null;
   endpoint: string | null;
   verdict: Verdict | null;
   /** The Via chain the wstrace endpoint reported (inspect on success, the 426 body on failure). */
@@ -59,8 +62,10 @@ export interface HopResult {
   ok: boolean;
   status: number | null;
   statusText: string;
-  /** Mean probe time, ms. */
+  /** Mean probe time (the whole probe), ms. */
   ms: number | null;
+  /** Mean time to the answer of the upgrade over the probes that got one, ms; null when none did. */
+  upgradeMs: number | null;
   endpoint: string | null;
   /** Why it failed (its `code` is the row's cause); null when it worked or was not probed. */
   verdict: Verdict | null;

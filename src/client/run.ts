@@ -29,12 +29,13 @@ export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEv
   const emit: Emit = (ev) => reporter.emit(ev);
   const result: ClientResult = {
     ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 }, messages: { sent: 0, received: 0 },
-    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, totalMs: 0,
+    pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, upgradeMs: null, totalMs: 0,
   };
   const outcome = await connectAndUpgrade(o, t0, emit);
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
   result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
+  result.upgradeMs = outcome.answer ? round(outcome.answer.ms) : null;
   if (outcome.ok) result.http = outcome.answer.httpVersion;
   const opening = await judgeOpening(o, outcome, t0, emit, result);
   if (!outcome.ok) {

@@ -45,7 +45,7 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
   const t0 = performance.now();
   const result: SessionResult = {
     ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 },
-    messages: { sent: 0, received: 0 }, pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, totalMs: 0,
+    messages: { sent: 0, received: 0 }, pongMs: null, rttMs: null, closeCode: null, report: null, trace: null, response: null, upgradeMs: null, totalMs: 0,
   };
   const finish = (): SessionResult => {
     input.close();
@@ -59,6 +59,7 @@ export async function runSession(opts: SessionOptions, input: ActionSource, emit
   result.status = outcome.answer?.status ?? null;
   result.endpoint = outcome.answer?.endpoint ?? null;
   result.response = outcome.answer ? httpAnswer(outcome.answer) : null;
+  result.upgradeMs = outcome.answer ? round(outcome.answer.ms) : null;
   const opening = await judgeOpening(o, outcome, t0, emit, result);
   if (!outcome.ok) {
     result.verdict = opening;

@@ -37,13 +37,13 @@ function renderStep(h: HopEvent): string {
 /** Table + the break line: what the user came for. */
 export function renderResult(r: BisectResult): string[] {
   const repeat = r.repeat > 1;
-  const header = ['#', 'name', 'URL', 'status', 'time', ...(repeat ? ['failed'] : []), 'verdict'];
+  const header = ['#', 'name', 'URL', 'status', 'answer', ...(repeat ? ['failed'] : []), 'verdict'];
   const rows = r.hops.map((h) => [
     String(h.index + 1),
     h.name,
     h.at ? `${h.url} at ${h.at}` : h.url,
     h.probed ? statusOf(h) : '·',
-    h.ms === null ? '' : formatMs(h.ms),
+    h.upgradeMs === null ? '' : formatMs(h.upgradeMs),
     ...(repeat ? [`${h.failures}/${h.runs} (${Math.round(h.rate * 100)}%)`] : []),
     !h.probed ? 'not probed' : h.ok ? 'ok' : `${h.verdict?.code ?? 'failed'}${h.intermittent ? ' (intermittent)' : ''}`,
   ]);
