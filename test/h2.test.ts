@@ -28,6 +28,8 @@ test('--http2 over h2c: SETTINGS advertise extended CONNECT, :status 200, echo, 
   assert.equal(upgrade.http, '2.0');
   assert.equal(upgrade.status, 200);
   assert.equal(upgrade.endpoint, 'echo');
+  // Over h2 the answer that carries the endpoint's marker is a :status 200, not a 101.
+  assert.match(String(phase(events, 'open')!.expectWhy), /^the :status 200 carries X-Wstrace-Endpoint$/);
   const report = (events.find((e) => e.event === 'inspect') as Ev & { report: { method: string; httpVersion: string; headers: [string, string][]; h2: { protocol: string; settings: { enableConnectProtocol: boolean } } } }).report;
   assert.equal(report.method, 'CONNECT');
   assert.equal(report.httpVersion, '2.0');

@@ -48,7 +48,9 @@ export async function runClient(opts: ClientOptions, reporter: Reporter<ClientEv
   } else {
     const ws = outcome.ws;
     result.expect = o.expect ?? (outcome.answer.endpoint ? 'echo' : 'any');
-    const why = o.expect ? '--expect' : outcome.answer.endpoint ? 'the 101 carries X-Wstrace-Endpoint' : 'no X-Wstrace-Endpoint on the 101: not an echo we know';
+    // Over HTTP/2 the WebSocket opens with `:status 200` (RFC 8441), not a 101.
+    const answer = outcome.answer.httpVersion === '2.0' ? 'the :status 200' : 'the 101';
+    const why = o.expect ? '--expect' : outcome.answer.endpoint ? `${answer} carries X-Wstrace-Endpoint` : `no X-Wstrace-Endpoint on ${answer}: not an echo we know`;
     emit({ event: 'phase', phase: 'open', t: rel(t0), subprotocol: ws.protocol || null, extensions: ws.extensions || null, expect: result.expect, expectWhy: why });
     try {
       const openedAt = performance.now();
