@@ -8,12 +8,12 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { startCliServer, stopAll } from './helpers/cli.js';
 import { rssBytes } from './helpers/proc.js';
 import { liveBytes } from './helpers/inspector.js';
 import { bigFrameHeader, stream } from './helpers/hostile-clients.js';
-import { PeerServer, acceptFor, header, readHead, upgradeRequest } from './helpers/raw-peers.js';
+import { PeerServer, acceptFor, header, openRawUpgraded, readHead } from './helpers/raw-peers.js';
 
 const MiB = 1024 * 1024;
 const STREAMED = 64 * MiB;
@@ -58,15 +58,7 @@ async function sink(): Promise<PeerServer> {
 }
 
 async function client(port: number, plan: Plan): Promise<{ socket: Socket; done: Promise<void> }> {
-  const socket = net.connect({ host: '127.0.0.1', port });
-  socket.on('error', () => {});
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  socket.write(upgradeRequest(`127.0.0.1:${port}`).text);
-  const head = await readHead(socket, 10_000);
-  assert.match(head.line, / 101 /);
+  const socket = await openRawUpgraded(port);
   socket.on('data', () => {});
   return { socket, done: send(socket, plan, true) };
 }

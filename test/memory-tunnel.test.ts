@@ -8,10 +8,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { startCliServer, stopAll } from './helpers/cli.js';
 import { liveBytes } from './helpers/inspector.js';
-import { PeerServer, acceptFor, header, readHead, upgradeRequest } from './helpers/raw-peers.js';
+import { PeerServer, acceptFor, header, openRawUpgraded, readHead } from './helpers/raw-peers.js';
 
 process.env.NODE_OPTIONS = [process.env.NODE_OPTIONS, '--inspect=127.0.0.1:0'].filter(Boolean).join(' ');
 
@@ -32,18 +32,7 @@ function upstream(): Promise<PeerServer> {
 
 async function idle(port: number, n: number, into: Socket[]): Promise<void> {
   for (let i = 0; i < n; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, n - i) }, async () => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      into.push(socket);
-      socket.on('error', () => {});
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', resolve);
-        socket.once('error', reject);
-      });
-      socket.write(upgradeRequest(`127.0.0.1:${port}`).text);
-      const head = await readHead(socket, 10_000);
-      assert.match(head.line, / 101 /);
-    }));
+    await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => openRawUpgraded(port, (s) => into.push(s))));
   }
 }
 

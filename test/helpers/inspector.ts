@@ -1,14 +1,14 @@
-import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 
 /**
- * Full GC in a CLI server started with `--inspect=127.0.0.1:0` (NODE_OPTIONS), then its live
- * bytes (heapUsed + external), through the inspector. `stderr`: the server's, where Node
- * prints the inspector URL.
+ * Full GC in a Node process started with `--inspect=127.0.0.1:0`, then its live bytes
+ * (heapUsed + external), through the inspector. `output`: the process's stderr so far, where
+ * Node prints the inspector URL; `who` names it in errors. Used by the memory tests and the
+ * bench's memory section alike.
  */
-export async function liveBytes(stderr: () => string): Promise<number> {
-  const m = /Debugger listening on (ws:\/\/\S+)/.exec(stderr());
-  assert.ok(m, `no inspector URL on the server's stderr: ${stderr()}`);
+export async function collectLiveBytes(output: string, who: string, timeoutMs: number): Promise<number> {
+  const m = /Debugger listening on (ws:\/\/\S+)/.exec(output);
+  if (!m) throw new Error(`${who}: no inspector URL in its output: ${output}`);
   const ws = new WebSocket(m[1]!);
   const answers = new Map<number, (result: unknown) => void>();
   ws.on('message', (data) => {
@@ -33,10 +33,15 @@ export async function liveBytes(stderr: () => string): Promise<number> {
         const mem = JSON.parse(r.result.value) as { heapUsed: number; external: number };
         return mem.heapUsed + mem.external;
       })(),
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('the server\'s inspector did not answer within 10 s')), 10_000))),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${who}: its inspector did not answer within ${timeoutMs / 1000} s`)), timeoutMs))),
     ]);
   } finally {
     clearTimeout(timer);
     ws.terminate();
   }
+}
+
+/** For a CLI server under test: `stderr` reads what it printed so far. */
+export function liveBytes(stderr: () => string): Promise<number> {
+  return collectLiveBytes(stderr(), 'the server', 10_000);
 }

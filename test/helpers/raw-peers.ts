@@ -90,6 +90,25 @@ export function upgradeRequest(hostHeader: string, path = '/echo', extra: Record
 }
 
 /** One frame, FIN set; masked as a client must (RFC 6455 §5.3) unless `mask` is false. */
+/**
+ * A raw client socket to 127.0.0.1:`port` that sent an upgrade and got a 101 (a WebSocket at
+ * the byte level, no library): it fails if the answer is anything else. `track` sees the socket
+ * as soon as it exists, so a test can destroy it even when the upgrade fails.
+ */
+export async function openRawUpgraded(port: number, track: (socket: Socket) => void = () => {}): Promise<Socket> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  track(socket);
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(upgradeRequest(`127.0.0.1:${port}`).text);
+  const head = await readHead(socket, 10_000);
+  if (!/ 101 /.test(head.line)) throw new Error(`expected a 101, got: ${head.line}`);
+  return socket;
+}
+
 export function frame(opcode: number, payload: Buffer | string, mask = true): Buffer {
   const data = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
   const len = data.length;
