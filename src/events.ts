@@ -19,8 +19,8 @@ import type { FaultChange, FaultInfo } from './proxy/hop-faults.js';
 import type { HopInfo } from './control/types.js';
 import type { FrameEvent } from './proxy/frame-log.js';
 import type { Layer } from './chain/topology.js';
-import type { CheckStatus } from './probe/check.js';
-import type { DropCause, LimitKind } from './watch/types.js';
+import type { CheckFigure } from './probe/check.js';
+import type { Drop, LimitKind } from './watch/types.js';
 import type { Pattern } from './watch/patterns.js';
 import type { HandshakeFigures, SummaryFigures } from './watch/stats.js';
 
@@ -296,20 +296,19 @@ export type HopEvent = { event: 'hop'; t: number; step?: number } & HopResult;
 export type BisectResultEvent = { event: 'result' } & BisectResult;
 export type CheckBisectResultEvent = { event: 'result' } & CheckBisectResult;
 
+/** What one check found, as the stream reports it: probe's rows and bisect --check's layers. */
+export interface CheckReport extends CheckFigure {
+  name: string;
+  evidence: string[];
+  code?: VerdictCode;
+}
+
 /** bisect --check: one check at one URL. */
-export interface LayerCheckEvent {
+export interface LayerCheckEvent extends CheckReport {
   event: 'check';
   t: number;
   hop: number;
   hopName: string;
-  name: string;
-  status: CheckStatus;
-  value: number | string | null;
-  unit: string | null;
-  closeCode: number | null;
-  summary: string;
-  evidence: string[];
-  code?: VerdictCode;
 }
 
 export type BisectEvent = PlanEvent | HopEvent | LayerCheckEvent | BisectResultEvent | CheckBisectResultEvent;
@@ -332,19 +331,11 @@ export interface ProgressEvent {
   maxWaitMs: number;
 }
 
-export interface CheckEvent {
+export interface CheckEvent extends CheckReport {
   event: 'check';
   t: number;
-  name: string;
-  status: CheckStatus;
-  value: number | string | null;
-  unit: string | null;
-  closeCode: number | null;
-  summary: string;
-  evidence: string[];
   long: boolean;
   ms: number;
-  code?: VerdictCode;
   /** Per-check facts (see docs/json.md). */
   [fact: string]: unknown;
 }
@@ -401,19 +392,8 @@ export interface HandshakeEvent {
   summary?: string | undefined;
 }
 
-export interface DropEvent {
-  event: 'drop';
-  t: number;
-  conn: number;
-  pattern: Pattern;
-  ageMs: number;
-  idleUpMs: number;
-  idleDownMs: number;
-  cause: DropCause;
-  closeCode: number;
-  reason: string;
-  errorCode: string | null;
-}
+/** A watch drop (src/watch/types.ts `Drop`), with `errorCode` null rather than absent. */
+export type DropEvent = { event: 'drop' } & Omit<Drop, 'errorCode'> & { errorCode: string | null };
 
 export type LimitEvent = { event: 'limit'; t: number } & LimitFields;
 

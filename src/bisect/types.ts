@@ -1,6 +1,6 @@
 import type { Connection } from '../connection.js';
 import type { Verdict, VerdictCode } from '../diagnose/catalogue.js';
-import type { CheckStatus } from '../probe/check.js';
+import type { CheckFigure } from '../probe/check.js';
 import type { TraceChange, TraceField } from '../protocol/hop-trace.js';
 import type { ViaEntry } from '../protocol/via.js';
 import type { WsTarget } from '../net/url.js';
@@ -121,14 +121,9 @@ export interface BisectResult {
 }
 
 /** One check's figure at one layer. */
-export interface LayerFigure {
+export interface LayerFigure extends CheckFigure {
   index: number;
   name: string;
-  status: CheckStatus;
-  value: number | string | null;
-  unit: string | null;
-  closeCode: number | null;
-  summary: string;
   code: VerdictCode | null;
 }
 

@@ -13,6 +13,15 @@ import type { Session } from './session.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
+/** A check's figure as it is reported (probe's rows, bisect --check's layers). */
+export interface CheckFigure {
+  status: CheckStatus;
+  value: number | string | null;
+  unit: string | null;
+  closeCode: number | null;
+  summary: string;
+}
+
 export interface CheckOutcome {
   status: CheckStatus;
   /** The measured figure (a duration, a size, a count, a chosen name), or null. */
