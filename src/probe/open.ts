@@ -8,7 +8,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { BODY_PREVIEW_BYTES, MAX_HEAD_BYTES } from '../constants.js';
 import { dial, PhaseError, type TlsOptions } from '../client/dial.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
-import { deadlineError, diagnoseError } from '../diagnose/errors.js';
+import { diagnoseError } from '../diagnose/errors.js';
+import { readUntil } from '../reach/read.js';
 import { diagnoseResponse } from '../diagnose/response.js';
 import { generateKey } from '../protocol/accept.js';
 import type { WsTarget } from '../net/url.js';
@@ -87,44 +88,13 @@ export function firstHeader(headers: IncomingHttpHeaders, name: string): string 
 }
 
 /** Reads up to the blank line; the socket is paused on return so no frame byte is lost. */
-function readHead(socket: Socket, timeoutMs: number): Promise<{ head: Buffer; rest: Buffer }> {
-  return new Promise((resolve, reject) => {
-    let buf = Buffer.alloc(0);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      const end = findHeadEnd(buf);
-      if (end >= 0) {
-        socket.pause();
-        cleanup();
-        resolve({ head: buf.subarray(0, end), rest: buf.subarray(end) });
-      } else if (buf.length > MAX_HEAD_BYTES) {
-        cleanup();
-        reject(Object.assign(new Error(`response head longer than ${MAX_HEAD_BYTES} bytes`), { code: 'HPE_HEADER_OVERFLOW' }));
-      }
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      cleanup();
-      const what = buf.length ? `after ${buf.length} bytes of an incomplete head` : 'before any answer';
-      reject(Object.assign(new Error(`connection closed ${what}`), { code: 'ERR_NO_RESPONSE' }));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(deadlineError('upgrade', timeoutMs));
-    }, timeoutMs);
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('close', onClose);
-  });
+async function readHead(socket: Socket, timeoutMs: number): Promise<{ head: Buffer; rest: Buffer }> {
+  const headEnd = (buf: Buffer) => {
+    const end = findHeadEnd(buf);
+    return end >= 0 ? end : undefined;
+  };
+  const { message, rest } = await readUntil(socket, headEnd, timeoutMs, MAX_HEAD_BYTES, { phase: 'upgrade', too: 'response head', incomplete: 'head' });
+  return { head: message, rest };
 }
 
 type Framing = (buf: Buffer) => { body: Buffer; complete: boolean };
