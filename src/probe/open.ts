@@ -9,7 +9,7 @@ import { BODY_PREVIEW_BYTES, MAX_HEAD_BYTES } from '../constants.js';
 import { dial, PhaseError, type TlsOptions } from '../client/dial.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import { diagnoseError } from '../diagnose/errors.js';
-import { readUntil } from '../reach/read.js';
+import { readSome, readUntil } from '../reach/read.js';
 import { diagnoseResponse } from '../diagnose/response.js';
 import { generateKey } from '../protocol/accept.js';
 import type { WsTarget } from '../net/url.js';
@@ -108,27 +108,9 @@ function bodyFraming(head: ResponseHead): Framing {
 }
 
 /** The refusal's body (up to BODY_PREVIEW_BYTES), for the verdict; never waits past `ms`. */
-function readPreview(socket: Socket, first: Buffer, framing: Framing, ms: number): Promise<string> {
-  return new Promise((resolve) => {
-    let buf = first;
-    const finish = () => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('end', finish);
-      socket.off('close', finish);
-      socket.off('error', finish);
-      resolve(framing(buf).body.subarray(0, BODY_PREVIEW_BYTES).toString('utf8'));
-    };
-    const onData = (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (framing(buf).complete || buf.length > BODY_PREVIEW_BYTES * 2) finish();
-    };
-    const timer = setTimeout(finish, ms);
-    if (framing(buf).complete) return finish();
-    socket.on('data', onData);
-    socket.on('end', finish);
-    socket.on('close', finish);
-    socket.on('error', finish);
-    socket.resume();
-  });
+async function readPreview(socket: Socket, first: Buffer, framing: Framing, ms: number): Promise<string> {
+  // No size cap of readSome's own: the framing sees every byte read, and gives up past twice the preview.
+  const enough = (buf: Buffer) => framing(buf).complete || buf.length > BODY_PREVIEW_BYTES * 2;
+  const buf = await readSome(socket, Number.MAX_SAFE_INTEGER, ms, first, enough);
+  return framing(buf).body.subarray(0, BODY_PREVIEW_BYTES).toString('utf8');
 }

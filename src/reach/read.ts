@@ -73,9 +73,9 @@ export async function readMessage(socket: Duplex, complete: (buf: Buffer) => num
 }
 
 /** Reads whatever arrives within `ms` (at most `max` bytes): a refusal's body, for the verdict. */
-export function readSome(socket: Duplex, max: number, ms: number, first = Buffer.alloc(0), enough?: (buf: Buffer) => boolean): Promise<Buffer> {
+export function readSome(socket: Duplex, max: number, ms: number, first: Buffer = Buffer.alloc(0), enough?: (buf: Buffer) => boolean): Promise<Buffer> {
   return new Promise((resolve) => {
-    let buf = first;
+    let buf: Buffer = first;
     const finish = () => {
       clearTimeout(timer);
       socket.off('data', onData);
