@@ -6,6 +6,8 @@ import { parseName } from '../net/header.js';
 import { parseWsUrl, formatHostPort } from '../net/url.js';
 import { startEcho, type EchoEndpoint } from '../endpoint/server.js';
 import { startProxy, type TestProxy } from '../proxy/server.js';
+import { warmProxy } from '../proxy/warmup.js';
+import { logWarmUp } from '../endpoint/warmup.js';
 import { parseFaultSpec } from '../proxy/faults/index.js';
 import type { Fault } from '../proxy/faults/fault.js';
 import type { FrameEvent } from '../proxy/frame-log.js';
@@ -84,6 +86,8 @@ export async function startChain(topology: Topology, opts: ChainOptions = {}): P
     await Promise.all(all.map((s) => s.close().catch(() => {})));
   };
   try {
+    // The hops and the echo run warm code from the first client on (see proxy/warmup.ts).
+    logWarmUp(log, await warmProxy());
     const echo: EchoEndpoint = await startEcho({
       host,
       port: 0,

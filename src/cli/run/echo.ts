@@ -9,6 +9,7 @@ import { parseListen } from '../../net/listen.js';
 import { createLogger } from '../logger.js';
 import { reporterFor } from '../../report/output.js';
 import { startEcho } from '../../endpoint/server.js';
+import { logWarmUp, warmEndpoint } from '../../endpoint/warmup.js';
 import { serveUntilSignal } from '../serve.js';
 import { nativeAddons } from '../../endpoint/addons.js';
 
@@ -43,6 +44,8 @@ export async function runEchoCommand(args: EchoCommandArgs): Promise<void> {
   if (args['tls-client-ca'] !== undefined && !cert) throw new InputError('ERR_BAD_TLS', '--tls-client-ca needs --tls-cert and --tls-key (client certificates are a TLS feature)');
   const clientCa = readPemArg(args['tls-client-ca'], '--tls-client-ca', 'certificate');
   const logger = await createLogger({ level: args['log-level'], json: args.json });
+  // Before the port is taken: the first clients must time the path, not the endpoint's cold code.
+  logWarmUp(logger, await warmEndpoint());
   const endpoint = await startEcho({
     host,
     port: parsePort(typed('--port', args.port)),

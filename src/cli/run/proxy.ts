@@ -11,6 +11,8 @@ import type { ProxyStreamEvent } from '../../events.js';
 import { humanReporter, jsonReporter } from '../../report/reporter.js';
 import { coalescedStdout } from './coalesced-stdout.js';
 import { startProxy } from '../../proxy/server.js';
+import { warmProxy } from '../../proxy/warmup.js';
+import { logWarmUp } from '../../endpoint/warmup.js';
 import { ARROW, describeFrame } from '../../proxy/frame-log.js';
 import { parseFaultSpec } from '../../proxy/faults/index.js';
 import { serveUntilSignal } from '../serve.js';
@@ -42,6 +44,8 @@ export async function runProxyCommand(args: ProxyCommandArgs): Promise<void> {
   const logger = await createLogger({ level: args['log-level'], json: args.json });
   // With --trace-frames an event per frame: one stdout write per loop turn, not per frame.
   const reporter = args['trace-frames'] ? (args.json ? jsonReporter(coalescedStdout()) : humanReporter(withStopLine(render), coalescedStdout())) : reporterFor(args.json, render);
+  // Before the port is taken: the first clients must time the path, not the proxy's cold code.
+  logWarmUp(logger, await warmProxy());
   const t0 = performance.now();
   const proxy = await startProxy({
     targets,

@@ -1,0 +1,85 @@
+// The serving side's warm-up (endpoint/warmup.ts, proxy/warmup.ts): before `wstrace echo`,
+// `proxy` or `chain` announce themselves, private servers of the same code serve a round of
+// connections, so the first real client times the path and not cold code. These tests show it
+// really exercises the servers, is bounded against a peer that hangs, and leaves nothing open.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, createServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { startEcho } from '../src/endpoint/server.js';
+import { warmServing } from '../src/endpoint/warmup.js';
+import { startCliServer, stopAll, waitFor } from './helpers/cli.js';
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
+  });
+}
+
+test('warmServing drives every round through a real echo, then closes it', async () => {
+  let port = 0;
+  const w = await warmServing(async (started) => {
+    const echo = await startEcho({ host: '127.0.0.1', port: 0, name: 'warm-up' });
+    started.push(echo);
+    port = echo.port;
+    return echo.url;
+  }, 10_000);
+  assert.ok(w.rounds > 0);
+  assert.equal(w.connections, w.rounds, 'every round completed its upgrade, echoes and close');
+  assert.ok(await refused(port), 'the private echo is closed afterwards');
+});
+
+test('against a peer that accepts and never answers, the budget ends it and every socket is closed', async () => {
+  const server = createServer();
+  const accepted: Socket[] = [];
+  // Reading, so the peer's FIN is seen and the socket closes.
+  server.on('connection', (s) => accepted.push(s.resume()));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  let closed = false;
+  const w = await warmServing(async (started) => {
+    started.push({ close: async () => void (closed = true) });
+    return `ws://127.0.0.1:${port}/echo`;
+  }, 300);
+  assert.equal(w.connections, 0);
+  assert.ok(closed, 'what the warm-up started is closed');
+  assert.equal(accepted.length, 1, 'one upgrade attempt, stuck');
+  if (!accepted[0]!.destroyed) await once(accepted[0]!, 'close');
+  server.close();
+});
+
+test('a warm-up whose servers fail to start resolves, with nothing done', async () => {
+  const w = await warmServing(async () => {
+    throw new Error('EADDRINUSE');
+  }, 1_000);
+  assert.equal(w.connections, 0);
+});
+
+for (const [command, args] of [
+  ['echo', ['echo', '--port', '0']],
+  ['proxy', ['proxy', '--port', '0', '--target', 'ws://127.0.0.1:9']],
+  ['chain', ['chain', '--hops', '2']],
+] as const) {
+  test(`wstrace ${command} warms up on private servers before it announces itself`, async (t) => {
+    const server = await startCliServer(t, [...args, '--json', '--log-level', 'debug']);
+    // Written before the listening line, but on stderr: its pipe may be read a little later.
+    await waitFor(() => server.stderr().includes('warmed up'), 5_000, 'the "warmed up" debug line');
+    const warm = server.stderr().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'warmed up');
+    assert.ok(warm, `no "warmed up" line before listening: ${server.stderr()}`);
+    // On a loaded machine the budget can end it early (a half-warm start); it must have run.
+    assert.ok(Number(warm.connections) >= 1 && Number(warm.connections) <= Number(warm.rounds), JSON.stringify(warm));
+    if (command === 'echo') {
+      const health = (await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { connections: number };
+      assert.equal(health.connections, 0, 'the warm-up used a private endpoint, not this one');
+    }
+    await stopAll(server);
+    assert.doesNotMatch(server.stdout(), /warm-up/);
+  });
+}
