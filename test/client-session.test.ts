@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { CLI, REPO_ROOT, runCli, startCliServer, waitFor, type CliResult } from './helpers/cli.js';
 import { HAVE_PTY, PY, runOnPty } from './helpers/pty.js';
@@ -247,4 +247,33 @@ test('client --inspect masks Authorization and Cookie from an endpoint that show
   const shown = await runCli(['client', echo.url, '--inspect', ...creds, '--show-secrets']);
   assert.match(shown.stdout, /Authorization: Bearer sekrit-token/);
   await echo.stop();
+});
+
+// A session that shows its timeline (interactive, -v, --json) warms the client's code before its
+// first timed phase, so connect and upgrade are the path's; a quiet pipe skips the ~60 ms.
+test('runSession with warmUp has warmed up before its first phase event; without it, not', () => {
+  const script = `
+import { startEcho } from './dist/src/endpoint/server.js';
+import { runSession } from './dist/src/client/session.js';
+import { isWarm } from './dist/src/client/warmup.js';
+import { parseWsUrl } from './dist/src/net/url.js';
+const echo = await startEcho({ host: '127.0.0.1', port: 0 });
+const seen = [];
+for (const warmUp of [false, true]) {
+  let atFirstPhase;
+  const source = { next: async () => undefined, close() {} };
+  const r = await runSession({ target: parseWsUrl(echo.url), timeoutMs: 5000, warmUp }, source, (ev) => {
+    if (ev.event === 'phase' && atFirstPhase === undefined) atFirstPhase = isWarm();
+  });
+  seen.push({ warmUp, atFirstPhase, ok: r.ok });
+}
+await echo.close();
+console.log(JSON.stringify(seen));
+`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), [
+    { warmUp: false, atFirstPhase: false, ok: true },
+    { warmUp: true, atFirstPhase: true, ok: true },
+  ]);
 });

@@ -17,6 +17,7 @@ import { pingPong } from './liveness.js';
 import { resolveClientOptions, type ClientOptions } from './options.js';
 import type { Action } from './slash.js';
 import { judgeOpening } from './run.js';
+import { warmUp } from './warmup.js';
 
 export interface SessionOptions extends ClientOptions {
   /** Report the peer's pings and the pongs to our keepalive pings. */
@@ -25,6 +26,11 @@ export interface SessionOptions extends ClientOptions {
   pingIntervalMs?: number;
   /** At the end of input: `replies` waits (≤ timeout) until as many messages came back as were sent, then --wait; `close` closes at once. */
   atEof?: 'replies' | 'close';
+  /**
+   * Warm the client's code before the first timed phase (see warmup.ts): ~60 ms of start-up,
+   * worth it when the timeline is shown (interactive, -v, --json), not for a quiet pipe.
+   */
+  warmUp?: boolean;
 }
 
 /** Where the actions come from: the prompt, stdin lines or chunks, or the `-x` list. */
@@ -42,6 +48,7 @@ const PEER_CLOSED = Symbol('peer closed');
 
 export async function runSession(opts: SessionOptions, input: ActionSource, emit: (ev: SessionEvent) => void): Promise<SessionResult> {
   const o = resolveClientOptions(opts);
+  if (opts.warmUp) await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const result: SessionResult = {
     ok: false, url: displayUrl(o.target), status: null, http: null, endpoint: null, expect: null, echoes: { sent: 0, matched: 0 },

@@ -28,16 +28,22 @@ const ROUNDS = 3;
 const SMALL_ROUND_TRIPS = 16;
 
 let warmed: Promise<void> | undefined;
+let done = false;
 let tlsWarmed = false;
 
 /** Resolves when the paths are warm (or the budget ran out); `tls` also builds a TLS context. */
 export function warmUp(opts: { tls?: boolean } = {}): Promise<void> {
-  warmed ??= start();
+  warmed ??= start().then(() => void (done = true));
   if (opts.tls && !tlsWarmed) {
     tlsWarmed = true;
     createSecureContext({});
   }
   return warmed;
+}
+
+/** Whether a warm-up has run to its end (or its budget) in this process. */
+export function isWarm(): boolean {
+  return done;
 }
 
 function start(): Promise<void> {

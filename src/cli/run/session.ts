@@ -93,7 +93,9 @@ export async function runSessionCommand(args: ClientCommandArgs, mode: DataMode,
   process.on('SIGTERM', onSignal);
   try {
     const source: ActionSource = { next: () => queue.next(), close: () => detach() };
-    const result = await runSession({ ...base, ...own }, source, (ev) => reporter.emit(ev));
+    // Timings on screen (or in --json) must be the path's: warm up first; a quiet pipe need not.
+    const warmUp = mode === 'interactive' ? !args.quiet : args.json || args.verbose;
+    const result = await runSession({ ...base, ...own, warmUp }, source, (ev) => reporter.emit(ev));
     process.exitCode = result.ok ? 0 : 1;
   } finally {
     process.off('SIGINT', onSignal);
