@@ -9,7 +9,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { startEcho } from '../src/endpoint/server.js';
 import { warmServing } from '../src/endpoint/warmup.js';
-import { startCliServer, stopAll, waitFor } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { REPO_ROOT, startCliServer, stopAll, waitFor } from './helpers/cli.js';
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -83,3 +84,18 @@ for (const [command, args] of [
     assert.doesNotMatch(server.stdout(), /warm-up/);
   });
 }
+
+test('probe warms its own checks on a private echo, every quick check passing, and leaves nothing open', () => {
+  // A child process that must exit by itself: anything the warm-up left open would keep it alive.
+  const script = `
+import { warmProbe } from './dist/src/probe/warmup.js';
+const w = await warmProbe();
+console.log(JSON.stringify(w));
+`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, `did not exit by itself (a handle left open?): ${r.stderr}`);
+  const w = JSON.parse(r.stdout.trim()) as { rounds: number; checks: number; passed: number };
+  assert.ok(w.rounds >= 1, r.stdout);
+  assert.ok(w.checks >= 5, r.stdout);
+  assert.equal(w.passed, w.checks, `a check that fails against our own echo warms error paths, not the real ones: ${r.stdout}`);
+});

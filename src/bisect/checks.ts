@@ -9,6 +9,7 @@ import { memoryReporter, type BisectEvent, type Reporter } from '../events.js';
 import type { Check, ProbeSettings } from '../probe/check.js';
 import { msSince } from '../net/duration.js';
 import { runProbe, type CheckRow } from '../probe/run.js';
+import { warmProbe } from '../probe/warmup.js';
 import { atOf, reachOf } from './probe.js';
 export type { CheckBisectResult, CheckBreak, LayerFigure } from './types.js';
 import type { CheckBisectResult, CheckBreak, HopSpec, LayerFigure } from './types.js';
@@ -21,6 +22,8 @@ export interface CheckBisectOptions {
 }
 
 export async function bisectChecks(opts: CheckBisectOptions, reporter: Reporter<BisectEvent>): Promise<CheckBisectResult> {
+  // The checks' figures are the hops', not probe's cold code (probe/warmup.ts).
+  await warmProbe();
   const t0 = performance.now();
   reporter.emit({
     event: 'plan', t: 0, strategy: 'all', repeat: 1, timeoutMs: opts.probe.timeoutMs, maxWaitMs: opts.probe.maxWaitMs,

@@ -7,6 +7,7 @@ import { reporterFor, transientProgress } from '../../report/output.js';
 import { renderProbeEvent, renderProbeProgress } from '../../report/probe.js';
 import { selectChecks } from '../../probe/registry.js';
 import { probeConnection, runProbe } from '../../probe/run.js';
+import { warmProbe } from '../../probe/warmup.js';
 import { runH2Probe } from '../../probe/h2.js';
 import { selectH2Checks } from '../../probe/h2-checks.js';
 
@@ -48,6 +49,8 @@ export async function runProbeCommand(args: ProbeCommandArgs): Promise<void> {
     process.exitCode = r.ok ? 0 : 1;
     return;
   }
+  // Cold, probe's figures are its own code's (probe/warmup.ts): warm it before the first check.
+  await warmProbe();
   const result = await runProbe(
     { target, checks, timeoutMs: timeout, ...limits, ...probeConnection(connection), ...(tty ? { progressMs: PROGRESS_MS } : {}) },
     reporter,
