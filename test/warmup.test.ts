@@ -99,3 +99,25 @@ console.log(JSON.stringify(w));
   assert.ok(w.checks >= 5, r.stdout);
   assert.equal(w.passed, w.checks, `a check that fails against our own echo warms error paths, not the real ones: ${r.stdout}`);
 });
+
+test('watch has warmed the client code before its first handshake is timed', () => {
+  const script = `
+import { startEcho } from './dist/src/endpoint/server.js';
+import { runWatch } from './dist/src/watch/run.js';
+import { isWarm } from './dist/src/client/warmup.js';
+import { parseWsUrl } from './dist/src/net/url.js';
+const echo = await startEcho({ host: '127.0.0.1', port: 0 });
+let atFirstHandshake;
+const connection = { headers: {}, subprotocols: [], binary: false, waitMs: 0, deflate: true, insecure: false, http: '1.1', reach: {}, redirects: 0 };
+const r = await runWatch(
+  { target: parseWsUrl(echo.url), patterns: ['silent'], perPattern: 1, intervalMs: 300, everyMs: 10000, forMs: 500, summaryMs: 10000, timeoutMs: 2000, connection },
+  { emit: (ev) => { if (ev.event === 'handshake' && atFirstHandshake === undefined) atFirstHandshake = { warm: isWarm(), ok: ev.ok }; } },
+  { failOn: [] },
+);
+await echo.close();
+console.log(JSON.stringify({ atFirstHandshake, ok: r.ok }));
+`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { atFirstHandshake: { warm: true, ok: true }, ok: true });
+});

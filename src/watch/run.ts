@@ -1,4 +1,5 @@
 import { closeHandshake, makePayload } from '../client/exchange.js';
+import { warmUp } from '../client/warmup.js';
 import { verdict, type Verdict } from '../diagnose/catalogue.js';
 import type { LimitFields, Reporter, WatchEvent } from '../events.js';
 import { connectOnce } from './connect.js';
@@ -43,6 +44,8 @@ export interface WatchResult {
  * Every timer is created here or in a slot and cleared at stop; nothing outlives the run.
  */
 export async function runWatch(o: WatchOptions, reporter: Reporter<WatchEvent>, x: WatchExtras): Promise<WatchResult> {
+  // The first handshakes' figures must be the path's, not the client code's first run.
+  await warmUp({ tls: o.target.secure });
   const t0 = performance.now();
   const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
   const emit = (ev: WatchEvent) => reporter.emit(ev);
