@@ -121,3 +121,21 @@ console.log(JSON.stringify({ atFirstHandshake, ok: r.ok }));
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout.trim()), { atFirstHandshake: { warm: true, ok: true }, ok: true });
 });
+
+test('the load generator warms the client code before it opens its connections', () => {
+  const script = `
+import { startEcho } from './dist/src/endpoint/server.js';
+import { runLoad } from './dist/src/load/run.js';
+import { isWarm } from './dist/src/client/warmup.js';
+import { parseWsUrl } from './dist/src/net/url.js';
+import { memoryReporter } from './dist/src/events.js';
+const echo = await startEcho({ host: '127.0.0.1', port: 0 });
+const before = isWarm();
+const r = await runLoad({ client: { target: parseWsUrl(echo.url), timeoutMs: 5000 }, connections: 2, count: 10 }, memoryReporter());
+await echo.close();
+console.log(JSON.stringify({ before, after: isWarm(), ok: r.ok }));
+`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout.trim()), { before: false, after: true, ok: true });
+});
