@@ -14,9 +14,11 @@
  * an echo that has served a few dozen connections, warmed or not, pipelines 16 KiB messages
  * slower than a fresh one (docs/performance.md).
  */
-import { WebSocket, type RawData } from 'ws';
+import { once } from 'node:events';
+import { WebSocket } from 'ws';
 import { INSPECT_MESSAGE } from '../constants.js';
 import { withDeadline } from '../net/deadline.js';
+import { closeHandshake, roundTrip } from '../client/exchange.js';
 import type { Logger } from '../log.js';
 import { startEcho } from './server.js';
 
@@ -84,34 +86,19 @@ export async function warmServing(start: (started: Closable[]) => Promise<string
 async function rounds(url: string, open: Set<WebSocket>, done: { connections: number }): Promise<void> {
   const big = Buffer.alloc(2048, 7);
   for (let i = 0; i < ROUNDS; i++) {
+    // handshakeTimeout bounds the open; once() rejects on the error a failed or timed-out one emits.
     const ws = new WebSocket(url, { perMessageDeflate: i % 2 === 0, handshakeTimeout: STEP_MS });
     open.add(ws);
+    // Errors between the steps below must not go unhandled; each step sees its own.
     ws.on('error', () => {});
-    await step(ws, 'open', () => {});
+    await once(ws, 'open');
     for (const [payload, binary] of [['wstrace warm-up', false], [big, true], [INSPECT_MESSAGE, false]] as const) {
-      await step(ws, 'message', () => ws.send(payload, { binary }));
+      const r = await roundTrip(ws, payload, binary, STEP_MS);
+      if (r.kind !== 'value') throw new Error(`warm-up: ${r.kind} instead of an echo`);
     }
-    await step(ws, 'close', () => ws.close(1000));
+    const c = await closeHandshake(ws, STEP_MS);
     open.delete(ws);
+    if (!c.answered) throw new Error(`warm-up: close not answered (${c.reason})`);
     done.connections++;
   }
-}
-
-/** Runs `act` and waits at most STEP_MS for `event` on `ws`. */
-function step(ws: WebSocket, event: 'open' | 'message' | 'close', act: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`warm-up: no ${event} within ${STEP_MS} ms`)), STEP_MS);
-    const onEvent = (_data?: RawData) => done();
-    const onClose = () => done(event === 'close' ? undefined : new Error(`warm-up: closed before ${event}`));
-    function done(err?: Error) {
-      clearTimeout(timer);
-      ws.off(event, onEvent);
-      ws.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    }
-    ws.on(event, onEvent);
-    if (event !== 'close') ws.on('close', onClose);
-    act();
-  });
 }
