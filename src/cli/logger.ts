@@ -10,7 +10,7 @@ export interface LogOptions {
   json?: boolean | undefined;
 }
 
-// pino and pino-pretty are CommonJS: required synchronously, when the first line is written.
+// pino and pino-pretty are CommonJS: required synchronously, by createLogger (never at `silent`).
 const require = createRequire(import.meta.url);
 /** Log lines formatted to nowhere before the real logger writes one. */
 const WARM_LINES = 20;
@@ -43,6 +43,6 @@ export async function createLogger(opts: LogOptions = {}): Promise<Logger> {
   // ~5 ms cold) is compiled before the first real line.
   const rehearsal = make(new Writable({ write: (_chunk, _encoding, done) => done() })).child({ layer: 'warm-up' });
   for (let i = 0; i < WARM_LINES; i++) rehearsal[level]({ peer: '127.0.0.1', url: '/warm-up', ms: i }, 'warm-up');
-  const real = make(2);
-  return lazyLogger(level, () => real);
+  // A pino logger is a Logger: no lazy wrapper once it is made.
+  return make(2);
 }

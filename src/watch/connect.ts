@@ -13,8 +13,9 @@ export type Connected =
 
 /**
  * resolve → connect → TLS → upgrade, each phase under --timeout (dial and handshake own their
- * deadlines); `ms` is the dial's phases plus the upgrade's round trip on the wire. The raw socket is returned with the WebSocket: ws does not report why a socket
- * died, and a reset (ECONNRESET) must be told apart from a plain FIN.
+ * deadlines); `ms` is the dial's phases plus the upgrade's round trip on the wire. The raw
+ * socket is returned with the WebSocket: ws does not report why a socket died, and a reset
+ * (ECONNRESET) must be told apart from a plain FIN.
  */
 export async function connectOnce(o: WatchOptions): Promise<Connected> {
   const c = o.connection;
